@@ -1,0 +1,116 @@
+"""The URL table of the real API as data, and a pure resolver from a request path to a Route.
+
+The real server (ASP.NET Web API behind IIS) matches paths case-insensitively and tolerates trailing
+and doubled slashes, so the resolver works on lower-cased, non-empty path segments. Entity and child
+names come from the catalogue: adding an entity never touches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.catalog import Catalog, EntitySpec
+from mockserver.catalog.model import ChildPath
+from mockserver.errors import not_found
+
+API_ROOT = "atservicesrest"
+VERSION = "v1.0"
+READ = frozenset({"GET"})
+READ_POST = frozenset({"GET", "POST"})
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    allowed: frozenset[str]
+    entity: EntitySpec | None = None
+    child: ChildPath | None = None
+    parent_id: int | None = None
+    item_id: int | None = None
+    needs_auth: bool = True
+
+
+def _int(segment: str) -> int | None:
+    try:
+        return int(segment)
+    except ValueError:
+        return None
+
+
+def split_path(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+def resolve(path: str, catalog: Catalog, *, item_url_writes: bool, url_for_errors: str) -> Route:
+    """Map a request path to a Route; unknown paths raise the ASP.NET 404."""
+    segments = split_path(path)
+    lowered = [s.lower() for s in segments]
+    if not lowered or lowered[0] != API_ROOT:
+        raise not_found(url_for_errors)
+    rest, low = segments[1:], lowered[1:]
+    if low == ["versioninformation"]:
+        return Route("version", READ, needs_auth=False)
+    if low[:3] == ["swagger", "docs", "v1"] and len(low) == 3:
+        return Route("openapi", READ, needs_auth=False)
+    if not low or low[0] != VERSION:
+        raise not_found(url_for_errors)
+    rest, low = rest[1:], low[1:]
+    if not low:
+        raise not_found(url_for_errors)
+    if low == ["zoneinformation"]:
+        return Route("zone", READ, needs_auth=False)
+    if low == ["thresholdinformation"]:
+        return Route("threshold", READ)
+    if low == ["entityinformation"]:
+        return Route("global_entity_info", READ)
+    spec = catalog.get(rest[0])
+    if spec is None:
+        raise not_found(url_for_errors)
+    tail = low[1:]
+    query_verbs = READ_POST if spec.root_query else frozenset()
+    if not tail:
+        verbs = set()
+        if spec.root_create:
+            verbs.add("POST")
+        if spec.root_update:
+            verbs |= {"PATCH", "PUT"}
+        return Route("collection", frozenset(verbs), spec)
+    if tail == ["query"]:
+        return Route("query", query_verbs, spec)
+    if tail == ["query", "count"]:
+        return Route("count", query_verbs, spec)
+    if tail == ["query", "next"]:
+        return Route("next", query_verbs, spec)
+    if tail[0] == "entityinformation":
+        kind = {(): "entity_info", ("fields",): "fields", ("userdefinedfields",): "udfs"}.get(tuple(tail[1:]))
+        if kind is None:
+            raise not_found(url_for_errors)
+        return Route(kind, READ, spec)
+    first_id = _int(tail[0])
+    if first_id is None:
+        raise not_found(url_for_errors)
+    if len(tail) == 1:
+        verbs = set(READ) if spec.root_query else set()
+        if spec.root_delete:
+            verbs.add("DELETE")
+        if item_url_writes and spec.root_update:
+            verbs |= {"PATCH", "PUT"}
+        return Route("item", frozenset(verbs), spec, item_id=first_id)
+    child = catalog.child_path(spec.name, rest[2])
+    if child is None:
+        raise not_found(url_for_errors)
+    child_spec = catalog.get(child.entity)
+    if child_spec is None:
+        raise not_found(url_for_errors)
+    ctail = low[3:]
+    if not ctail:
+        return Route("child_collection", frozenset(child.methods), child_spec, child, parent_id=first_id)
+    if ctail[0] == "entityinformation":
+        kind = {(): "entity_info", ("fields",): "fields", ("userdefinedfields",): "udfs"}.get(tuple(ctail[1:]))
+        if kind is None:
+            raise not_found(url_for_errors)
+        return Route(kind, READ, child_spec, child, parent_id=first_id)
+    child_id = _int(ctail[0])
+    if child_id is None or len(ctail) != 1:
+        raise not_found(url_for_errors)
+    return Route("child_item", frozenset(child.item_methods), child_spec, child, parent_id=first_id, item_id=child_id)

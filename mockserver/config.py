@@ -1,0 +1,58 @@
+"""MockConfig: every behaviour the sources leave open is a setting here, defaulting to the documented choice.
+
+Where shared/spec/autotask-api.md marks something UNVERIFIED, the default is the recommendation it makes,
+and the setting lets a user switch to the alternative (README "Behaviour settings" lists them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+from mockserver.clock import Clock
+
+
+@dataclass
+class MockConfig:
+    # Where clients should be told to go (zoneInformation.url, nextPageUrl). None: derived from the request.
+    external_url: str | None = None
+    # GET /{Entity}/{id} for a missing id: 200 {"item": null} (django-autotask, go-autotask) or 404 (apigrate README).
+    missing_item_status: Literal[200, 404] = 200
+    # 401 body: the real body is undocumented; "errors" gives {"errors": [...]}, "empty" an empty body.
+    unauthorized_body: Literal["errors", "empty"] = "errors"
+    # A value sent for a field that cannot change after creation (ConfigurationItems.companyID, Contacts.companyID):
+    # "ignore" as the Autotask ConfigurationItems entity docs say, or "error".
+    immutable_field_change: Literal["ignore", "error"] = "ignore"
+    # py-autotask PATCHes/PUTs /{Entity}/{id}; the real spec has no such route. True accepts it as an extension.
+    item_url_writes: bool = True
+    # Unknown properties in a write body: ASP.NET model binding ignores them ("ignore"); "error" rejects them.
+    unknown_fields: Literal["ignore", "error"] = "ignore"
+    # SQL Server's default collation compares strings case-insensitively.
+    case_insensitive_strings: bool = True
+    max_page_size: int = 500
+    max_conditions: int = 500
+    max_udf_filters: int = 1
+    # Whether the nextPageUrl of a POST query also carries ?search= (then a GET on it works too).
+    post_next_page_includes_search: bool = False
+    # Permission failures: 403 {"errors": [...]} or the 500 "adequate permissions" variant (django-autotask notes).
+    permission_error_status: Literal[403, 500] = 403
+    # Threshold accounting (ThresholdInformation); latency / 429 behaviour lives in the throttle module.
+    request_threshold: int = 10_000
+    threshold_timeframe_minutes: int = 60
+    # Admin API (/_mock/...) token; required when binding to anything but loopback.
+    admin_token: str | None = None
+    # Fixtures (names, paths or already-parsed documents) loaded at start-up.
+    fixtures: list[Any] = field(default_factory=lambda: ["demo"])
+    clock: Clock = field(default_factory=Clock)
+
+    def with_overrides(self, **overrides: Any) -> MockConfig:
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown mock settings: {', '.join(sorted(unknown))}")
+        return replace(self, **overrides)
+
+    def public_settings(self) -> dict[str, Any]:
+        """Settings as JSON-friendly data (for the admin API and `serve --print-settings`)."""
+        skip = {"clock", "fixtures", "admin_token"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}

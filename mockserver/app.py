@@ -123,12 +123,9 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
         resp.status = f"{resp.status_code} {HTTP_STATUS_CODES.get(resp.status_code, 'Unknown')}"
         return resp
 
-    try:
-        from mockserver.admin import register_admin
-    except ImportError:  # pragma: no cover - admin API is optional while it is being built
-        register_admin = None
-    if register_admin is not None:
-        register_admin(app, ctx)
+    from mockserver.features import install_features
+
+    install_features(app, ctx)
     return app
 
 

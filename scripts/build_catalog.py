@@ -280,7 +280,7 @@ class Builder:
     def _mark_webhook_targets(self) -> None:
         """An entity supports webhook callouts when a ``<Model>Webhook`` entity exists for it."""
         by_model = {e["model"]: n for n, e in self.entities.items()}
-        for name, entry in self.entities.items():
+        for entry in list(self.entities.values()):
             if entry["model"].endswith("Webhook"):
                 target = by_model.get(entry["model"][: -len("Webhook")])
                 if target:
@@ -293,7 +293,12 @@ class Builder:
             "path": path,
             "methods": sorted(m.upper() for m in item),
             "query_params": sorted(
-                {p["name"] for op in item.values() for p in op.get("parameters", []) if p.get("in") == "query"}
+                {
+                    p["name"]
+                    for op in item.values()
+                    for p in op.get("parameters", [])
+                    if p.get("in") == "query"
+                }
             ),
             "response": _model_of(*item.values()),
         }
@@ -363,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     for note in builder.notes:
         print(f"note: {note}")
     for item in builder.unresolved:
-        print(f"unresolved parent field: {item} (needs a child_paths entry in mockserver/catalog/overrides.yaml)")
+        print(
+            f"unresolved parent field: {item} (needs a child_paths entry in mockserver/catalog/overrides.yaml)"
+        )
     return 0
 
 

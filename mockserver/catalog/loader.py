@@ -146,7 +146,9 @@ def build_catalog(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Cata
         parent_field = fix.get("parent_field") or item["parent_field"]
         parent_entity = fix.get("parent_entity")
         if not parent_field:
-            raise CatalogError(f"child path {key}: no parent_field (add it under child_paths in overrides.yaml)")
+            raise CatalogError(
+                f"child path {key}: no parent_field (add it under child_paths in overrides.yaml)"
+            )
         check(item["entity"], [parent_field], f"child path {key}")
         if parent_entity:
             target(parent_entity, f"child path {key}")

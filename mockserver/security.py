@@ -1,0 +1,7 @@
+"""security feature (to be built)."""
+
+from __future__ import annotations
+
+
+def install(app, ctx) -> None:
+    """No-op until the feature lands."""

@@ -44,6 +44,11 @@ class MockConfig:
     # Fixtures (names, paths or already-parsed documents) loaded at start-up.
     fixtures: list[Any] = field(default_factory=lambda: ["demo"])
     clock: Clock = field(default_factory=Clock)
+    # --- admin / journal ---
+    # Request journal: entries kept per tenant (newest first; older ones are dropped), and how many
+    # characters of each request body an entry keeps.
+    journal_size: int = 1000
+    journal_body_limit: int = 2000
 
     def with_overrides(self, **overrides: Any) -> MockConfig:
         known = {f.name for f in fields(self)}

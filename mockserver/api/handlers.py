@@ -242,8 +242,8 @@ class ApiHandlers:
     ) -> dict[str, Any]:
         """GET /{Parent}/{id}/{Child}: the parent's children, in the query envelope (paged)."""
         assert route.child is not None and route.entity is not None
-        if tenant.get(route.child.parent, route.parent_id) is None:
-            raise AutotaskError(f"{route.child.parent} {route.parent_id} does not exist.")
+        if tenant.get(route.child.parent_entity, route.parent_id) is None:
+            raise AutotaskError(f"{route.child.parent_entity} {route.parent_id} does not exist.")
         search = json.dumps({"filter": [{"op": "eq", "field": route.child.parent_field, "value": route.parent_id}]})
         return self.query(
             Route("query", route.allowed, route.entity), "GET", tenant, {"search": search}, b"", root, mask

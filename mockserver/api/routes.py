@@ -63,6 +63,11 @@ def resolve(path: str, catalog: Catalog, *, item_url_writes: bool, url_for_error
         return Route("threshold", READ)
     if low == ["entityinformation"]:
         return Route("global_entity_info", READ)
+    # Child URLs first: their parent segment is not always an entity name (/Expenses/{id}/Items).
+    if len(low) >= 3 and _int(low[1]) is not None:
+        child = catalog.child_path(rest[0], rest[2])
+        if child is not None:
+            return _child_route(child, catalog, low, url_for_errors)
     spec = catalog.get(rest[0])
     if spec is None:
         raise not_found(url_for_errors)
@@ -96,21 +101,23 @@ def resolve(path: str, catalog: Catalog, *, item_url_writes: bool, url_for_error
         if item_url_writes and spec.root_update:
             verbs |= {"PATCH", "PUT"}
         return Route("item", frozenset(verbs), spec, item_id=first_id)
-    child = catalog.child_path(spec.name, rest[2])
-    if child is None:
-        raise not_found(url_for_errors)
+    raise not_found(url_for_errors)
+
+
+def _child_route(child: ChildPath, catalog: Catalog, low: list[str], url_for_errors: str) -> Route:
     child_spec = catalog.get(child.entity)
     if child_spec is None:
         raise not_found(url_for_errors)
+    parent_id = int(low[1])
     ctail = low[3:]
     if not ctail:
-        return Route("child_collection", frozenset(child.methods), child_spec, child, parent_id=first_id)
+        return Route("child_collection", frozenset(child.methods), child_spec, child, parent_id=parent_id)
     if ctail[0] == "entityinformation":
         kind = {(): "entity_info", ("fields",): "fields", ("userdefinedfields",): "udfs"}.get(tuple(ctail[1:]))
         if kind is None:
             raise not_found(url_for_errors)
-        return Route(kind, READ, child_spec, child, parent_id=first_id)
+        return Route(kind, READ, child_spec, child, parent_id=parent_id)
     child_id = _int(ctail[0])
     if child_id is None or len(ctail) != 1:
         raise not_found(url_for_errors)
-    return Route("child_item", frozenset(child.item_methods), child_spec, child, parent_id=first_id, item_id=child_id)
+    return Route("child_item", frozenset(child.item_methods), child_spec, child, parent_id=parent_id, item_id=child_id)

@@ -32,6 +32,7 @@ from mockserver.catalog.model import DATA_TYPES, ChildPath, EntitySpec, FieldSpe
 CATALOG_JSON = Path(__file__).with_name("data") / "catalog.json"
 OVERRIDES_YAML = Path(__file__).with_name("overrides.yaml")
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is present
 _INTEGRAL = frozenset({"integer", "long", "short"})
 _MODEL_ID = re.compile(r"(.+)I[dD]")  # companyID, contactId -> Company / Contact
 _ENTITY_KEYS = frozenset({"required", "lengths", "read_only", "references", "picklists", "picklist_parents"})
@@ -70,10 +71,9 @@ class Catalog:
         for spec in self.entities.values():
             for path in spec.child_paths:
                 self._child[(path.parent.lower(), path.segment.lower())] = path
-                for parent in {path.parent.lower(), path.parent_entity.lower()}:
-                    self._children.setdefault(parent, []).append(path)
+                self._children.setdefault(path.parent.lower(), []).append(path)
         for paths in self._children.values():
-            paths.sort(key=lambda p: (p.parent, p.segment))
+            paths.sort(key=lambda p: p.segment)
 
     def get(self, name: str) -> EntitySpec | None:
         return self._lower.get(name.lower())
@@ -86,7 +86,7 @@ class Catalog:
         return self._child.get((parent.lower(), segment.lower()))
 
     def children_of(self, parent: str) -> list[ChildPath]:
-        """Child URLs under a parent, by URL segment or by parent entity (Expenses == ExpenseReports)."""
+        """Child URLs under a parent URL segment (``Expenses``, not its entity ``ExpenseReports``)."""
         return list(self._children.get(parent.lower(), ()))
 
     def names(self) -> list[str]:
@@ -108,9 +108,6 @@ def load_catalog() -> Catalog:
     data = json.loads(CATALOG_JSON.read_text(encoding="utf-8"))
     overrides = yaml.load(OVERRIDES_YAML.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     return build_catalog(data, overrides or {})
-
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _patterns(patterns: list[str]) -> re.Pattern[str]:

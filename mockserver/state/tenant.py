@@ -298,8 +298,8 @@ class TenantState:
         self, spec: EntitySpec, values: dict[str, Any], parent: tuple[ChildPath, int], *, creating: bool
     ) -> None:
         path, parent_id = parent
-        if self.get(path.parent, parent_id) is None:
-            raise AutotaskError(f"{path.parent} {parent_id} does not exist.")
+        if self.get(path.parent_entity, parent_id) is None:
+            raise AutotaskError(f"{path.parent_entity} {parent_id} does not exist.")
         given = values.get(path.parent_field)
         if given is not None and given != parent_id and creating:
             raise AutotaskError(

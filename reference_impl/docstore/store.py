@@ -376,6 +376,16 @@ class DocStore:
             raise StoreError(f"bad link state {state!r}")
         self._x("UPDATE links SET state=?, error=? WHERE kind=? AND record_id=?", (state, error, kind, record_id))
 
+    def orphan_children(self, organization_id: int) -> dict[str, int]:
+        """O-04: orphaning an org cascades orphan state to its actively linked children (never deletes them)."""
+        out: dict[str, int] = {}
+        for child in ("location", "contact", "configuration", "ticket"):
+            cur = self._x(f"UPDATE links SET state='orphaned' WHERE kind=? AND state IN ('enabled', 'error') AND "
+                          f"record_id IN (SELECT id FROM {TABLES[child]} WHERE organization_id=?)",
+                          (child, organization_id))
+            out[child] = cur.rowcount
+        return out
+
     def remove_link(self, kind: str, record_id: int) -> None:
         self._x("DELETE FROM links WHERE kind=? AND record_id=?", (kind, record_id))
 

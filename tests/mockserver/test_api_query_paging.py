@@ -204,3 +204,20 @@ def test_every_root_entity_answers_query_count_and_entity_information(api, app):
         assert api.get(f"{name}/entityInformation").status_code == 200, name
         assert api.get(f"{name}/entityInformation/fields").status_code == 200, name
         assert api.get(f"{name}/1").status_code == 200, name
+
+
+def test_every_child_url_of_the_spec_is_routed(api, app):
+    """Child collections answer their entityInformation; verbs the spec lacks get 405, never 404."""
+    from mockserver.app import get_context
+
+    catalog = get_context(app).catalog
+    children = [c for e in catalog for c in e.child_paths]
+    assert len(children) >= 90
+    for child in children:
+        base = f"{child.parent}/1/{child.segment}"
+        assert api.get(f"{base}/entityInformation").status_code == 200, base
+        for verb in ("POST", "PATCH", "PUT"):
+            if verb not in child.methods:
+                assert api.call(verb, base, {}).status_code == 405, (verb, base)
+        if "DELETE" not in child.item_methods:
+            assert api.delete(f"{base}/1").status_code == 405, base

@@ -356,7 +356,7 @@ def test_child_paths_whose_parent_is_not_an_entity(catalog: Catalog) -> None:
     items = catalog.child_path("Expenses", "Items")
     assert items is not None and items.entity == "ExpenseItems"
     assert (items.parent_field, items.parent_entity) == ("expenseReportID", "ExpenseReports")
-    assert items in catalog.children_of("ExpenseReports")
+    assert catalog.children_of("Expenses") == [items] and catalog.children_of("ExpenseReports") == []
     listing = catalog.child_path("UserDefinedFields", "ListItems")
     assert listing.parent_entity == "UserDefinedFieldDefinitions" and listing.parent_field == "udfFieldId"
     assert catalog.child_path("Tasks", "Predecessors").parent_field == "successorTaskID"

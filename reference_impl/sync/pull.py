@@ -1,0 +1,652 @@
+"""One pull pass (Autotask → documentation platform).
+
+Data flow (ARCHITECTURE.md): client → scope → matching → decisions → docstore transaction → sync log.
+
+1. **Fetch everything first.** Metadata, companies, locations, contacts, configuration items and tickets are fetched
+   before anything is written. A credential, permission, transient-exhausted or truncated fetch raises, and the pass
+   aborts having changed nothing (C-11, O-08). Full passes prove completeness with ``query/count``.
+2. **Plan** (pure, ``plan.py``) and **apply per organization**: the organization and all its children are written in
+   one transaction, links included, so a crash leaves each organization consistent and the next pass finishes
+   without duplicates.
+3. **Finish**: parents (FM-O3), configuration type states (SC-12), watermarks, status and the completion log (ST-02).
+
+Incremental passes query only records changed since the last watermark (lastActivityDate / lastModifiedDate /
+lastModifiedTime) and never orphan by absence, because absence from a filtered query proves nothing (O-08).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from reference_impl.client import ALL, AutotaskClient, AutotaskError, RequestError
+from reference_impl.clock import Clock, format_at_datetime, iso, parse_at_datetime
+from reference_impl.docstore import DocStore, Record
+from reference_impl.sync import plan as P
+from reference_impl.sync.mapping import (
+    CONTACT_ADDRESS_FIELDS,
+    ENTITY_OF,
+    Lookups,
+    PullContext,
+    Ref,
+    include_fields,
+    pull_fields,
+)
+from reference_impl.sync.scope import (
+    company_in_scope,
+    company_invalid_reason,
+    device_in_scope,
+    ticket_in_scope,
+    ticket_in_window,
+    ticket_queue_selected,
+    ticket_window_start,
+)
+from reference_impl.sync.settings import SyncSettings
+
+CHILD_KINDS = ("location", "contact", "configuration", "ticket")
+KINDS = ("organization", *CHILD_KINDS)
+# Change-time fields used for incremental queries; CompanyLocations have none (fetched per changed company).
+INCREMENTAL_FIELDS = {"organization": "lastActivityDate", "contact": "lastModifiedDate",
+                      "configuration": "lastModifiedTime", "ticket": "lastActivityDate"}
+WATERMARK_OVERLAP = timedelta(minutes=10)  # re-read a little: records modified while the last pass was paging
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class KindCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    linked: int = 0  # matched an existing unlinked/orphaned record
+    relinked: int = 0
+    orphaned: int = 0
+    skipped: int = 0
+    failed: int = 0
+    fetched: int = 0
+
+
+@dataclass
+class PassResult:
+    """What one pass did; ``counts`` per kind. ``status`` is 'ok' or 'error' (aborted, nothing changed)."""
+
+    pass_id: int
+    full: bool
+    status: str
+    counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
+    api_calls: int = 0
+    duration_s: float = 0.0
+    error: str | None = None
+    error_kind: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pass_id": self.pass_id, "full": self.full, "status": self.status, "api_calls": self.api_calls,
+                "duration_s": round(self.duration_s, 3), "error": self.error, "error_kind": self.error_kind,
+                "warnings": self.warnings, "counts": {k: vars(v) for k, v in self.counts.items()}}
+
+
+@dataclass
+class Fetched:
+    lookups: Lookups
+    records: dict[str, list[dict[str, Any]]]
+    complete: dict[str, bool]  # enumeration proven complete → absence may orphan (O-08)
+    watermarks: dict[str, str]
+
+
+class PullPass:
+    """Runs one pass; construct per pass."""
+
+    def __init__(self, store: DocStore, client: AutotaskClient, settings: SyncSettings, clock: Clock, *,
+                 full: bool, pass_id: int, progress: ProgressFn | None = None) -> None:
+        self.store = store
+        self.client = client
+        self.s = settings
+        self.clock = clock
+        self.full = full
+        self.pass_id = pass_id
+        self.progress = progress or (lambda _s, _d, _t: None)
+        self.result = PassResult(pass_id=pass_id, full=full, status="running")
+        self.now = clock.now()
+        self.now_iso = iso(self.now)
+
+    # ================================================================== fetch (all-or-nothing)
+    def fetch(self) -> Fetched:
+        s, c = self.s, self.client
+        cached = Lookups.from_json(self.store.cache_get("lookups"))
+        lk = cached
+        records: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+        complete = dict.fromkeys(KINDS, False)
+        marks: dict[str, str] = {}
+
+        if self.full or not cached.company_types:
+            pk = self._picklists("Companies")
+            lk.company_types = pk.get("companyType", lk.company_types)
+            lk.classifications = pk.get("classification", lk.classifications)
+        if s.queues and (self.full or not cached.queues):
+            pk = self._picklists("Tickets")
+            lk.queues = pk.get("queueID", lk.queues)
+            lk.ticket_statuses = pk.get("status", lk.ticket_statuses)
+            lk.ticket_priorities = pk.get("priority", lk.ticket_priorities)
+
+        # Companies
+        self.progress("Fetching companies", 0, 0)
+        records["organization"], complete["organization"] = self._fetch_kind("organization", list(ALL), marks)
+        # Contacts (SC-04: not fetched at all when contact sync is off; a full pass then orphans linked contacts)
+        if s.contacts_enabled:
+            self.progress("Fetching contacts", 0, 0)
+            records["contact"], complete["contact"] = self._fetch_kind("contact", list(ALL), marks)
+        else:
+            complete["contact"] = self.full
+        # Configuration items
+        self.progress("Fetching configuration items", 0, 0)
+        records["configuration"], complete["configuration"] = self._fetch_kind("configuration", list(ALL), marks)
+        # Tickets: queue filter server-side (numeric, so case-insensitivity is irrelevant); the window is checked
+        # exactly client-side (Q23) after a generous server-side pre-filter.
+        if s.queues:
+            self.progress("Fetching tickets", 0, 0)
+            flt: list[dict[str, Any]] = [{"op": "in", "field": "queueID", "value": sorted(
+                int(q) if q.lstrip("-").isdigit() else q for q in s.queues)}]
+            start = ticket_window_start(s, self.now)
+            if start is not None and s.ticket_out_of_window == "orphan":
+                pre = format_at_datetime(start - timedelta(days=2))
+                flt.append({"op": "or", "items": [{"op": "gte", "field": "createDate", "value": pre},
+                                                  {"op": "gte", "field": "lastActivityDate", "value": pre}]})
+            records["ticket"], complete["ticket"] = self._fetch_kind("ticket", flt, marks)
+        else:
+            complete["ticket"] = self.full
+        # Locations (SC-05). No change-time field: full passes read all, incremental ones read the locations of
+        # changed companies and any referenced location not linked yet.
+        if s.locations_enabled:
+            self.progress("Fetching locations", 0, 0)
+            if self.full:
+                records["location"] = self.client.query_all("CompanyLocations", list(ALL),
+                                                             include_fields("location"), verify_count=True)
+                complete["location"] = True
+            else:
+                records["location"] = self._incremental_locations(records)
+        else:
+            complete["location"] = self.full
+
+        # Lookups referenced by the fetched records
+        cis = records["configuration"]
+        type_ids = {str(ci["configurationItemType"]) for ci in cis if ci.get("configurationItemType")}
+        if self.full or not type_ids <= lk.ci_types.keys():
+            lk.ci_types = {str(t["id"]): str(t.get("name") or "") for t in
+                           c.query_all("ConfigurationItemTypes", list(ALL), ["id", "name"])}
+        lk.products = self._by_id("Products", {ci["productID"] for ci in cis if ci.get("productID")}, lk.products,
+                                  ["id", "name", "manufacturerName", "manufacturerProductName"],
+                                  lambda p: {"name": p.get("name"), "manufacturerName": p.get("manufacturerName"),
+                                             "manufacturerProductName": p.get("manufacturerProductName")})
+        lk.resources = self._by_id("Resources", {ci["installedByID"] for ci in cis if ci.get("installedByID")},
+                                   lk.resources, ["id", "firstName", "lastName"],
+                                   lambda r: " ".join(x for x in (r.get("firstName"), r.get("lastName")) if x))
+        if s.locations_enabled and (self.full or not lk.countries):
+            countries = self._optional(lambda: c.query_all("Countries", list(ALL), ["id", "name"]))
+            if countries is not None:
+                lk.countries = {str(x["id"]): str(x.get("name") or "") for x in countries}
+        return Fetched(lookups=lk, records=records, complete=complete, watermarks=marks)
+
+    def _fetch_kind(self, kind: str, base: list[dict[str, Any]], marks: dict[str, str]
+                    ) -> tuple[list[dict[str, Any]], bool]:
+        entity = ENTITY_OF[kind]
+        since_field = INCREMENTAL_FIELDS.get(kind)
+        wm = self.store.watermark(entity) if (since_field and not self.full) else None
+        if wm is not None and since_field:
+            since = parse_at_datetime(wm)
+            assert since is not None
+            flt = [*[f for f in base if f != ALL[0]],
+                   {"op": "gte", "field": since_field, "value": format_at_datetime(since - WATERMARK_OVERLAP)}]
+            items = self.client.query_all(entity, flt, include_fields(kind))
+            done = False
+        else:
+            items = self.client.query_all(entity, base, include_fields(kind), verify_count=True)
+            done = True
+        if since_field:
+            seen = [t for t in (parse_at_datetime(i.get(since_field)) for i in items) if t is not None]
+            if seen:
+                marks[entity] = iso(max(seen))
+        self.result.counts[kind].fetched = len(items)
+        return items, done and self.full
+
+    def _incremental_locations(self, records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        companies = {int(co["id"]) for co in records["organization"]}
+        wanted_ids: set[int] = set()
+        for k in ("contact", "configuration"):
+            for r in records[k]:
+                lid = r.get("companyLocationID")
+                if isinstance(lid, int) and self.store.link_by_psa("location", lid) is None:
+                    wanted_ids.add(lid)
+        out: dict[int, dict[str, Any]] = {}
+        if companies:
+            for r in self.client.query_in("CompanyLocations", "companyID", sorted(companies),
+                                          include_fields=include_fields("location")):
+                out[int(r["id"])] = r
+        wanted_ids -= out.keys()
+        if wanted_ids:
+            for r in self.client.query_in("CompanyLocations", "id", sorted(wanted_ids),
+                                          include_fields=include_fields("location")):
+                out[int(r["id"])] = r
+        return [out[k] for k in sorted(out)]
+
+    def _by_id(self, entity: str, ids: set[Any], cache: dict[str, Any], fields: list[str],
+               conv: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+        """Fetch referenced metadata records by id; a full pass refreshes them, incremental ones only fill gaps."""
+        want = {int(i) for i in ids if isinstance(i, int)}
+        if not self.full:
+            want = {i for i in want if str(i) not in cache}
+        if not want:
+            return cache
+        got = self._optional(lambda: self.client.query_in(entity, "id", sorted(want), include_fields=fields))
+        out = dict(cache)
+        for r in got or []:
+            out[str(r["id"])] = conv(r)
+        return out
+
+    def _picklists(self, entity: str) -> dict[str, dict[str, str]]:
+        got = self._optional(lambda: self.client.picklists(entity))
+        return got or {}
+
+    def _optional(self, fn: Callable[[], Any]) -> Any:
+        """Metadata an imitation may lack (404/405): degrade to ids as labels. Credential errors still abort."""
+        try:
+            return fn()
+        except RequestError as exc:
+            self.result.warnings.append(f"metadata unavailable: {exc.message}")
+            return None
+
+    # ================================================================== apply
+    def apply(self, fx: Fetched) -> None:
+        s = self.s
+        self.ctx = PullContext(lookups=fx.lookups, mac_udf_name=s.mac_udf_name)
+        for loc in fx.records["location"]:
+            if loc.get("isPrimary") in (True, 1, "true", "True") and isinstance(loc.get("companyID"), int):
+                self.ctx.primary_location[int(loc["companyID"])] = int(loc["id"])
+        # children grouped by company
+        by_company: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {k: [] for k in CHILD_KINDS})
+        for k in CHILD_KINDS:
+            for r in fx.records[k]:
+                cid = r.get("companyID")
+                if isinstance(cid, int):
+                    by_company[cid][k].append(r)
+        self.present = {k: {int(r["id"]) for r in fx.records[k]} for k in KINDS}
+        self.complete = fx.complete
+
+        # Organizations are matched globally (M-01), so plan them all at once.
+        orgs = self.store.list_records("organization")
+        self.org_by_id = {r.id: r for r in orgs}
+        companies = fx.records["organization"]
+        decisions = P.plan("organization", companies, orgs,
+                           in_scope=lambda co: company_in_scope(co, s),
+                           mapped=lambda co: {"name": co.get("companyName")},
+                           invalid=company_invalid_reason, absent_orphans=fx.complete["organization"],
+                           present_ids=self.present["organization"])
+        company_by_id = {int(co["id"]): co for co in companies}
+        org_links = {r.link.psa_id: r for r in orgs if r.link}
+
+        # Which organizations' children do we need in memory?
+        touched_orgs: set[int] = {d.record_id for d in decisions if d.record_id is not None}
+        for cid in by_company:
+            r = org_links.get(cid)
+            if r is not None:
+                touched_orgs.add(r.id)
+        self.children: dict[str, dict[int, list[Record]]] = {}
+        self.links_by_psa: dict[str, dict[int, Record]] = {}
+        for k in CHILD_KINDS:
+            recs = self.store.list_records(k, None if self.full else touched_orgs)
+            grouped: dict[int, list[Record]] = defaultdict(list)
+            for r in recs:
+                grouped[int(r.organization_id or 0)].append(r)
+            self.children[k] = grouped
+            links = {lk.psa_id: lk for lk in self.store.links(k)}
+            by_rec = {r.id: r for r in recs}
+            self.links_by_psa[k] = {p: by_rec[lk.record_id] for p, lk in links.items() if lk.record_id in by_rec}
+        # psa id → (record id, org id) for resolving references (contacts, locations, configurations)
+        self.local: dict[str, dict[int, tuple[int, int]]] = {
+            k: {p: (r.id, int(r.organization_id or 0)) for p, r in self.links_by_psa[k].items()} for k in CHILD_KINDS}
+        self.local["organization"] = {r.link.psa_id: (r.id, r.id) for r in orgs if r.link}
+
+        units: list[tuple[int, P.Decision | None]] = [(d.psa_id, d) for d in decisions]
+        decided = {d.psa_id for d in decisions}
+        for cid in sorted(by_company):
+            if cid not in decided:
+                units.append((cid, None))  # incremental: company unchanged, children changed
+        units.sort(key=lambda u: u[0])
+        total = len(units)
+        for i, (cid, d) in enumerate(units, 1):
+            if i % 200 == 0 or i == total:
+                self.progress("Writing organizations", i, total)
+            self._unit(cid, d, company_by_id.get(cid), by_company.get(cid))
+        self._finish_parents(companies)
+
+    def _unit(self, cid: int, d: P.Decision | None, company: dict[str, Any] | None,
+              kids: dict[str, list[dict[str, Any]]] | None) -> None:
+        """Everything for one organization, in one transaction (issue 4: crash consistency)."""
+        kids = kids or {k: [] for k in CHILD_KINDS}
+        org_rec: Record | None = None
+        if d is not None and d.record_id is not None:
+            org_rec = self.org_by_id.get(d.record_id)
+        elif d is None:
+            hit = self.local["organization"].get(cid)
+            org_rec = self.org_by_id.get(hit[0]) if hit else None
+        if d is not None and d.action in (P.SKIP, P.INVALID) or (d is None and org_rec is None):
+            if d is not None and d.action == P.INVALID:
+                self.result.counts["organization"].failed += 1
+                self.store.log(self.pass_id, "error", f"Company with UID {cid} could not be pulled: {d.reason} "
+                               "(CR-04)", kind="organization", psa_id=cid)
+            elif d is not None:
+                self.result.counts["organization"].skipped += 1
+            for k in CHILD_KINDS:  # CR-03: children of an unlinked company are skipped
+                self.result.counts[k].skipped += len(kids[k])
+            return
+        overlay: dict[str, dict[int, tuple[int, int]]] = {k: {} for k in KINDS}
+        counts_before = {k: dict(vars(v)) for k, v in self.result.counts.items()}
+        logs: list[tuple[str, str, str | None, int | None, int | None]] = []
+        try:
+            with self.store.transaction():
+                org_id, org_state = self._apply_org(cid, d, company, org_rec, overlay, logs)
+                if org_id is not None and org_state in ("enabled", "error", "disabled"):
+                    self._apply_children(cid, org_id, company, kids, overlay, logs)
+                elif org_id is not None:
+                    cascaded = self.store.orphan_children(org_id)  # O-04
+                    for k, n in cascaded.items():
+                        self.result.counts[k].orphaned += n
+                    for k in CHILD_KINDS:
+                        self.result.counts[k].skipped += len(kids[k])
+                for lv, msg, kind, psa, rid in logs:
+                    self.store.log(self.pass_id, lv, msg, kind=kind, psa_id=psa, record_id=rid)
+        except Exception as exc:  # CR-04: one organization failing must not stop the others
+            for k, v in counts_before.items():
+                for f, n in v.items():
+                    setattr(self.result.counts[k], f, n)
+            self.result.counts["organization"].failed += 1
+            self.store.log(self.pass_id, "error", f"Company with UID {cid} could not be pulled: "
+                           f"{exc.__class__.__name__}: {exc} (CR-04)", kind="organization", psa_id=cid)
+            return
+        for k, m in overlay.items():
+            self.local[k].update(m)
+
+    # ------------------------------------------------------------------ organization
+    def _apply_org(self, cid: int, d: P.Decision | None, company: dict[str, Any] | None, rec: Record | None,
+                   overlay: dict[str, dict[int, tuple[int, int]]], logs: list[Any]) -> tuple[int | None, str | None]:
+        cnt = self.result.counts["organization"]
+        if d is None:
+            assert rec is not None
+            return rec.id, rec.link.state if rec.link else None
+        a = d.action
+        if a == P.SKIP_DISABLED:
+            cnt.skipped += 1
+            return d.record_id, "disabled"
+        if a == P.KEEP:
+            return d.record_id, rec.link.state if rec and rec.link else "orphaned"
+        if a == P.ORPHAN:
+            assert d.record_id is not None
+            self.store.set_link_state("organization", d.record_id, "orphaned")
+            cnt.orphaned += 1
+            logs.append(("warning", f"Organization {d.record_id} orphaned: {d.reason}", "organization", cid,
+                         d.record_id))
+            return d.record_id, "orphaned"
+        assert company is not None
+        fields = self._fields("organization", company)
+        fields.pop("parent_id", None)  # set after all organizations are linked (FM-O3)
+        fields.pop("primary_location_id", None)  # set after the locations of this unit (FM-O2)
+        changed_at = company.get(INCREMENTAL_FIELDS["organization"])
+        if a == P.CREATE:
+            rid = self.store.create_record("organization", fields)
+            cnt.created += 1
+        else:
+            assert d.record_id is not None and rec is not None
+            rid = d.record_id
+            self._write_changes("organization", rec, fields)
+            if a == P.MATCH:
+                cnt.linked += 1
+                logs.append(("info", f"Company {cid} matched existing organization {rid} by name (M-01)",
+                             "organization", cid, rid))
+            elif a == P.RELINK:
+                cnt.relinked += 1
+                logs.append(("info", f"Organization {rid} re-linked: back in scope (O-06)", "organization", cid, rid))
+        self.store.set_link("organization", rid, cid, "error" if (rec and rec.link and rec.link.state == "error"
+                                                                   and a == P.UPDATE) else "enabled",
+                            psa_changed_at=_s(changed_at), synced_at=self.now_iso)
+        overlay["organization"][cid] = (rid, rid)
+        return rid, "enabled"
+
+    def _fields(self, kind: str, at: dict[str, Any]) -> dict[str, Any]:
+        return pull_fields(kind, at, self.ctx, contacts=self.s.contacts_enabled, locations=self.s.locations_enabled)
+
+    def _write_changes(self, kind: str, rec: Record, fields: dict[str, Any], *, count: bool = True,
+                       organization_id: int | None = None) -> bool:
+        """FM-G1: overwrite mapped fields with the Autotask values; write only what differs."""
+        changes = {k: v for k, v in fields.items() if rec.fields.get(k) != v}
+        if kind == "configuration" and ("manufacturer" in changes or "model" in changes):
+            changes["manufacturer"] = fields.get("manufacturer")
+            changes["model"] = fields.get("model")
+        moved = organization_id is not None and rec.organization_id != organization_id
+        if changes or moved:
+            self.store.update_record(kind, rec.id, changes, organization_id=organization_id if moved else None)
+            rec.fields.update(changes)
+        if count:
+            c = self.result.counts[kind]
+            if changes or moved:
+                c.updated += 1
+            else:
+                c.unchanged += 1
+        return bool(changes)
+
+    # ------------------------------------------------------------------ children
+    def _apply_children(self, cid: int, org_id: int, company: dict[str, Any] | None,
+                        kids: dict[str, list[dict[str, Any]]], overlay: dict[str, dict[int, tuple[int, int]]],
+                        logs: list[Any]) -> None:
+        s = self.s
+        scope: dict[str, Callable[[dict[str, Any]], bool]] = {
+            "location": lambda _r: s.locations_enabled,  # SC-05
+            "contact": lambda _r: s.contacts_enabled,  # SC-04
+            "configuration": lambda r: device_in_scope(r, s),  # SC-02
+            "ticket": lambda r: ticket_in_scope(r, s, self.now),  # SC-07
+        }
+        frozen = {"ticket": (lambda r: s.ticket_out_of_window == "freeze" and ticket_queue_selected(r, s)
+                             and not ticket_in_window(r, s, self.now))}
+        for kind in CHILD_KINDS:
+            records = self.children[kind].get(org_id, [])
+            decisions = P.plan(kind, kids[kind], records, org_id=org_id,
+                               in_scope=scope[kind],
+                               mapped=lambda r, k=kind: self._fields(k, r),
+                               links_by_psa=self.links_by_psa[kind],
+                               absent_orphans=self.complete[kind],
+                               present_ids=self.present[kind],
+                               frozen=frozen.get(kind, lambda _r: False),
+                               canonicalize_mac=s.canonicalize_mac)
+            by_id = {int(r["id"]): r for r in kids[kind]}
+            rec_by_id = {r.id: r for r in records}
+            for d in decisions:
+                self._apply_child(kind, org_id, d, by_id.get(d.psa_id), rec_by_id, overlay, logs)
+        if s.locations_enabled and company is not None:
+            # FM-O2: the org's primary location is the Autotask primary location (same name).
+            ploc = self.ctx.primary_location.get(cid)
+            if ploc is not None:
+                hit = self._resolve("location", ploc, org_id, overlay)
+                org = self.org_by_id.get(org_id)
+                cur = org.fields.get("primary_location_id") if org else None
+                if hit is not None and hit != cur:
+                    self.store.update_record("organization", org_id, {"primary_location_id": hit})
+                    if org:
+                        org.fields["primary_location_id"] = hit
+
+    def _resolve(self, kind: str, psa_id: int | None, org_id: int,
+                 overlay: dict[str, dict[int, tuple[int, int]]]) -> int | None:
+        """Autotask id → local id, only inside the same organization (M-14, FM-C3)."""
+        if psa_id is None:
+            return None
+        hit = overlay[kind].get(psa_id) or self.local[kind].get(psa_id)
+        if hit is None or hit[1] != org_id:
+            return None
+        return hit[0]
+
+    def _apply_child(self, kind: str, org_id: int, d: P.Decision, at: dict[str, Any] | None,
+                     rec_by_id: dict[int, Record], overlay: dict[str, dict[int, tuple[int, int]]],
+                     logs: list[Any]) -> None:
+        cnt = self.result.counts[kind]
+        a = d.action
+        if a in (P.SKIP, P.SKIP_DISABLED):
+            cnt.skipped += 1
+            return
+        if a == P.KEEP:
+            return
+        if a == P.INVALID:
+            cnt.failed += 1
+            logs.append(("error", f"{ENTITY_OF[kind]} record with UID {d.psa_id} could not be pulled: {d.reason}",
+                         kind, d.psa_id, None))
+            return
+        if a == P.ORPHAN:
+            assert d.record_id is not None
+            self.store.set_link_state(kind, d.record_id, "orphaned")
+            cnt.orphaned += 1
+            logs.append(("warning", f"{kind.capitalize()} {d.record_id} orphaned: {d.reason}", kind, d.psa_id,
+                         d.record_id))
+            return
+        assert at is not None
+        fields = self._fields(kind, at)
+        self._resolve_refs(kind, org_id, at, fields, overlay, rec_by_id.get(d.record_id or -1), logs)
+        changed_at = _s(at.get(INCREMENTAL_FIELDS.get(kind, ""))) if kind in INCREMENTAL_FIELDS else None
+        rec = rec_by_id.get(d.record_id or -1) if d.record_id is not None else None
+        if rec is None and d.record_id is not None:
+            rec = self.store.get_record(kind, d.record_id)  # linked record currently in another org (moved)
+        if a == P.CREATE:
+            rid = self.store.create_record(kind, fields, organization_id=org_id)
+            cnt.created += 1
+            state = "enabled"
+        else:
+            assert rec is not None
+            rid = rec.id
+            self._write_changes(kind, rec, fields, count=(a == P.UPDATE), organization_id=org_id)
+            state = "error" if (a == P.UPDATE and rec.link and rec.link.state == "error") else "enabled"
+            if a == P.MATCH:
+                cnt.linked += 1
+            elif a == P.RELINK:
+                cnt.relinked += 1
+                logs.append(("info", f"{kind.capitalize()} {rid} re-linked: back in scope (O-06)", kind,
+                             d.psa_id, rid))
+        self.store.set_link(kind, rid, d.psa_id, state, psa_changed_at=changed_at, synced_at=self.now_iso)
+        overlay[kind][d.psa_id] = (rid, org_id)
+        if kind == "configuration":
+            self._warn_masked(at, rid, logs)
+
+    def _resolve_refs(self, kind: str, org_id: int, at: dict[str, Any], fields: dict[str, Any],
+                      overlay: dict[str, dict[int, tuple[int, int]]], rec: Record | None, logs: list[Any]) -> None:
+        for name, v in list(fields.items()):
+            if isinstance(v, Ref):
+                fields[name] = self._resolve(v.kind, v.psa_id, org_id, overlay)
+            elif isinstance(v, list) and v and all(isinstance(x, Ref) for x in v):
+                fields[name] = [x for x in (self._resolve(r.kind, r.psa_id, org_id, overlay) for r in v)
+                                if x is not None]
+        if kind == "contact" and self.s.locations_enabled and at.get("companyLocationID") in (None, 0):
+            # FM-K1: a hand-typed address becomes a new, unsynced location (no link); created once, then kept.
+            # Q28: when the contact also has an Autotask location, the location wins (handled above).
+            addr = {k: at.get(k) for k in CONTACT_ADDRESS_FIELDS}
+            if any(v not in (None, "") for v in addr.values()):
+                current = rec.fields.get("location_id") if rec else None
+                if current is not None and self.store.get_link("location", current) is None:
+                    fields["location_id"] = current
+                else:
+                    country = Lookups.label(self.ctx.lookups.countries, at.get("countryID"))
+                    loc_fields = {"name": " ".join(x for x in (at.get("firstName"), at.get("lastName")) if x)
+                                  or "Contact address",
+                                  "address1": at.get("addressLine") or at.get("addressLine1"),
+                                  "address2": at.get("addressLine1") if at.get("addressLine") else None,
+                                  "city": at.get("city"), "region": at.get("state"),
+                                  "postal_code": at.get("zipCode"), "country": country}
+                    fields["location_id"] = self.store.create_record("location", loc_fields,
+                                                                     organization_id=org_id)
+                    logs.append(("info", f"Contact {at.get('id')}: manually entered address stored as an "
+                                 "unsynced location (FM-K1)", "contact", at.get("id"), None))
+            elif rec is not None and rec.fields.get("location_id") is not None and \
+                    self.store.get_link("location", rec.fields["location_id"]) is None:
+                fields["location_id"] = rec.fields["location_id"]
+
+    def _warn_masked(self, at: dict[str, Any], rid: int, logs: list[Any]) -> None:
+        from reference_impl.sync.macs import MASKED
+        for u in at.get("userDefinedFields") or []:
+            v = u.get("value") if isinstance(u, dict) else None
+            if isinstance(v, str) and MASKED.match(v):
+                logs.append(("warning", f"Configuration item {at.get('id')}: UDF '{u.get('name')}' is protected "
+                             "and arrived masked; stored as unavailable. Grant the API user 'View Protected Data' "
+                             "(C-09, Q26).", "configuration", at.get("id"), rid))
+                return
+
+    # ------------------------------------------------------------------ finish
+    def _finish_parents(self, companies: list[dict[str, Any]]) -> None:
+        """FM-O3/Q16: parent set only when the parent company is linked (enabled); otherwise empty."""
+        with self.store.transaction():
+            for co in companies:
+                hit = self.local["organization"].get(int(co["id"]))
+                if hit is None:
+                    continue
+                org = self.store.get_record("organization", hit[0])
+                if org is None or org.link is None or org.link.state not in ("enabled", "error"):
+                    continue
+                parent_psa = co.get("parentCompanyID")
+                parent_id = None
+                if isinstance(parent_psa, int):
+                    ph = self.local["organization"].get(parent_psa)
+                    if ph is not None and ph[0] != org.id:
+                        plink = self.store.get_link("organization", ph[0])
+                        if plink is not None and plink.state in ("enabled", "error"):
+                            parent_id = ph[0]
+                if org.fields.get("parent_id") != parent_id:
+                    self.store.update_record("organization", org.id, {"parent_id": parent_id})
+
+    def finish(self, fx: Fetched) -> None:
+        s = self.s
+        with self.store.transaction():
+            self.store.cache_put("lookups", fx.lookups.to_json())
+            for entity, mark in fx.watermarks.items():
+                old = self.store.watermark(entity)
+                if old is None or mark > old:
+                    self.store.set_watermark(entity, mark)
+            if self.full:
+                # SC-12: selected types are Enabled, deselected ones stay as Disabled; 'Autotask Default' follows
+                # the 'without type' setting.
+                for tid, name in fx.lookups.ci_types.items():
+                    if not name:
+                        continue
+                    existing = {t["name"] for t in self.store.configuration_types()}
+                    if tid in s.ci_types:
+                        self.store.set_configuration_type_state(name, "enabled", int(tid))
+                    elif name in existing:
+                        self.store.set_configuration_type_state(name, "disabled", int(tid))
+                from reference_impl.sync.mapping import AUTOTASK_DEFAULT_TYPE
+                if s.sync_without_ci_type:
+                    self.store.set_configuration_type_state(AUTOTASK_DEFAULT_TYPE, "enabled")
+                elif AUTOTASK_DEFAULT_TYPE in {t["name"] for t in self.store.configuration_types()}:
+                    self.store.set_configuration_type_state(AUTOTASK_DEFAULT_TYPE, "disabled")
+
+
+def run_pull(store: DocStore, client: AutotaskClient, settings: SyncSettings, clock: Clock, *, full: bool,
+             pass_id: int, progress: ProgressFn | None = None) -> PassResult:
+    """Fetch, apply, finish. Autotask errors propagate from the fetch before anything is written."""
+    t0 = time.perf_counter()
+    calls0 = client.stats.calls
+    p = PullPass(store, client, settings, clock, full=full, pass_id=pass_id, progress=progress)
+    try:
+        fx = p.fetch()
+    except AutotaskError:
+        p.result.api_calls = client.stats.calls - calls0
+        p.result.duration_s = time.perf_counter() - t0
+        raise
+    p.apply(fx)
+    p.finish(fx)
+    p.result.status = "ok"
+    p.result.api_calls = client.stats.calls - calls0
+    p.result.duration_s = time.perf_counter() - t0
+    return p.result
+
+
+def _s(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return iso(v)
+    return str(v)

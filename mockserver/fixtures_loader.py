@@ -19,7 +19,11 @@ def fixtures_dir() -> Path:
 
 def read_fixture(name_or_path: Any) -> tuple[dict[str, Any], str]:
     if isinstance(name_or_path, Mapping):
-        return dict(name_or_path), "<document>"
+        try:
+            from mockserver.fixtures.scenarios import expand_fixture
+        except ImportError:
+            return dict(name_or_path), "<document>"
+        return expand_fixture(dict(name_or_path)), "<document>"
     try:
         from mockserver.fixtures.scenarios import resolve_fixture
     except ImportError:

@@ -339,7 +339,8 @@ def _build_condition(
                 raise QueryError(f"The '{op}' filter on {name} requires a non-empty array of values.")
             value = tuple(coerce(data_type, v, name=name, allow_none=False) for v in raw)
             operand = frozenset(normalize_key(v, ci) for v in value)
-            index_keys = frozenset(normalize_key(v, True) for v in value)
+            if op == "in":
+                index_keys = frozenset(normalize_key(v, True) for v in value)
         else:
             if raw is None:
                 raise QueryError(f"The '{op}' filter on {name} requires a value; null is not allowed.")

@@ -16,15 +16,23 @@ from mockserver.state.udf import UdfSpec
 from mockserver.state.values import ValueCoercionError, coerce, serialize
 
 UDF_KEY = "userDefinedFields"
+_UDF_LOWER = UDF_KEY.lower()
 
 
 def _field_error(spec: EntitySpec, name: str, problem: str) -> AutotaskError:
     return AutotaskError(f"{spec.model}.{name}: {problem}")
 
 
+_ALREADY_TYPED = {"string": str, "integer": int, "long": int, "short": int}
+
+
 def coerce_field(spec: EntitySpec, fs: FieldSpec, value: Any) -> Any:
     if value is None:
         return None
+    kind = _ALREADY_TYPED.get(fs.data_type)
+    if kind is not None and type(value) is kind and kind is int:
+        if -(2**63) <= value < 2**63:
+            return value
     try:
         typed = coerce(fs, value)
     except ValueCoercionError as exc:
@@ -55,10 +63,10 @@ def bind_input(
     for key, raw in body.items():
         if not isinstance(key, str):
             continue
-        if key.lower() == UDF_KEY.lower():
+        if key == UDF_KEY or key.lower() == _UDF_LOWER:
             udfs = _bind_udf_list(spec, raw)
             continue
-        fs = spec.field(key)
+        fs = spec.fields.get(key) or spec.field(key)
         if fs is None:
             if unknown == "error":
                 raise AutotaskError(f"{spec.model}: unknown field '{key}'.")

@@ -64,8 +64,8 @@ def check_references(state: TenantState, spec: EntitySpec, record: dict[str, Any
             if target in STRICT_REFERENCES or state.has_records(target):
                 if state.get(target, value) is None:
                     raise AutotaskError(f"{spec.model}.{name}: {target} {value} does not exist.")
-        picklist = state.picklist(spec.name, name)
-        if picklist is not None and value not in {p["value"] for p in picklist}:
+        allowed = state.picklist_values(spec.name).get(name)
+        if allowed is not None and value not in allowed:
             raise AutotaskError(f"{spec.model}.{name}: '{value}' is not a valid picklist value.")
 
 
@@ -123,14 +123,18 @@ def _contact_company(state: TenantState, spec: EntitySpec, new: dict, old: dict 
 
 
 def _ci_rules(state: TenantState, spec: EntitySpec, new: dict, old: dict | None, changed: set[str]) -> None:
-    for field, entity in (("contactID", "Contacts"), ("companyLocationID", "CompanyLocations")):
-        ref = new.get(field)
-        if ref is not None and field in changed:
-            target = state.get(entity, ref)
-            if target is not None and target.get("companyID") != new.get("companyID"):
-                raise AutotaskError(
-                    f"{spec.model}.{field}: {entity} {ref} does not belong to company {new.get('companyID')}."
-                )
+    """A CI's location must be one of its company's locations.
+
+    A contact of *another* company is accepted: the sync rule FM-C3 exists precisely because Autotask
+    data can hold such links (the sync must ignore them), so the mock must be able to hold them too.
+    """
+    ref = new.get("companyLocationID")
+    if ref is not None and "companyLocationID" in changed:
+        target = state.get("CompanyLocations", ref)
+        if target is not None and target.get("companyID") != new.get("companyID"):
+            raise AutotaskError(
+                f"{spec.model}.companyLocationID: CompanyLocations {ref} does not belong to company {new.get('companyID')}."
+            )
 
 
 BusinessRule = Callable[["TenantState", EntitySpec, dict, "dict | None", set], None]

@@ -6,7 +6,6 @@ alone choose the tenant and tenants never see each other's data.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Mapping
 from datetime import datetime
@@ -90,7 +89,7 @@ class Store:
                 problems.append(FixtureProblem(f"picklists.{key}", None, "unknown entity or field"))
                 continue
             try:
-                state.picklists[f"{spec.name}.{fs.name}"] = coerce_picklist(spec, fs.name, items or ())
+                state.set_picklist(spec.name, fs.name, coerce_picklist(spec, fs.name, items or ()))
             except Exception as exc:  # noqa: BLE001 - reported as a fixture problem
                 problems.append(FixtureProblem(f"picklists.{key}", None, str(exc)))
         for entity_name, defs in (doc.get("userDefinedFields") or {}).items():
@@ -154,7 +153,9 @@ class Store:
             self.tenants[state.name] = state
             for key, user in state.api_users.items():
                 self.users[key] = (state, user)
-            self.sources[state.name] = copy.deepcopy(dict(doc))
+            # Kept by reference (building never mutates it): a deep copy of a 100k-record document costs
+            # more than loading it.
+            self.sources[state.name] = doc
             return state
 
     def _unregister(self, state: TenantState) -> None:

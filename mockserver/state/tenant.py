@@ -110,6 +110,7 @@ class TenantState:
         self.next_ids: dict[str, int] = {}
         self.udfs: dict[str, dict[str, UdfSpec]] = {}
         self.picklists: dict[str, list[dict[str, Any]]] = {}
+        self._picklist_cache: dict[str, dict[str, frozenset[Any]]] = {}
         self.api_users: dict[str, ApiUser] = {}
         self.integration_codes: set[str] = set()
         self.security_levels: dict[str, dict[str, Any]] = {}
@@ -159,6 +160,23 @@ class TenantState:
 
     def picklist(self, entity: str, field_name: str) -> list[dict[str, Any]] | None:
         return self.picklists.get(f"{entity}.{field_name}")
+
+    def picklist_values(self, entity: str) -> dict[str, frozenset[Any]]:
+        """field -> allowed values for one entity; cached because every write checks it."""
+        cache = self._picklist_cache.get(entity)
+        if cache is None:
+            prefix = f"{entity}."
+            cache = {
+                key[len(prefix):]: frozenset(item["value"] for item in items)
+                for key, items in self.picklists.items()
+                if key.startswith(prefix)
+            }
+            self._picklist_cache[entity] = cache
+        return cache
+
+    def set_picklist(self, entity: str, field_name: str, items: list[dict[str, Any]]) -> None:
+        self.picklists[f"{entity}.{field_name}"] = items
+        self._picklist_cache.pop(entity, None)
 
     def picklist_label(self, entity: str, field_name: str, value: Any) -> str | None:
         for item in self.picklist(entity, field_name) or ():
@@ -468,10 +486,11 @@ class TenantState:
         for spec, where, record in staged:
             try:
                 check_required(spec, record)
-                check_references(self, spec, record, set(spec.fields))
+                present = {k for k, v in record.items() if v is not None and k != UDF_KEY}
+                check_references(self, spec, record, present)
                 for rule in BUSINESS_RULES.get(spec.name, ()):
                     if spec.name != "CompanyLocations":
-                        rule(self, spec, record, None, set(spec.fields))
+                        rule(self, spec, record, None, present)
             except AutotaskError as exc:
                 for message in exc.messages:
                     field_name, _, text = message.partition(": ")

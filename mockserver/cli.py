@@ -1,4 +1,12 @@
-"""`autotask-mock`: serve the mock, run the demo (mock + reference sync), generate and inspect fixtures."""
+"""`autotask-mock`: serve the mock, run the demo (mock + reference sync), generate and inspect fixtures.
+
+    autotask-mock serve --fixture NAME|PATH     serve the mock (admin API under /_mock/)
+    autotask-mock demo                          serve + run the reference sync against it
+    autotask-mock scenarios                     list the named scenarios
+    autotask-mock generate --seed 42 ... -o F   write a generated tenant fixture (deterministic)
+    autotask-mock export --fixture X -o F       load a fixture and export it (round trip)
+    autotask-mock export --url URL --tenant T   export a tenant from a running server (admin API)
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table as RichTable
 
 from mockserver.config import MockConfig
 
@@ -34,21 +41,41 @@ def build_server(app, host: str, port: int, threads: int = 8):
     return create_server(app, host=host, port=port, threads=threads, ident="Microsoft-IIS/10.0", clear_untrusted_proxy_headers=True)
 
 
+def stop_server(server, thread: threading.Thread | None = None, timeout: float = 30.0) -> None:
+    """Stop a server started with ``build_server`` whose ``run()`` is looping in ``thread``.
+
+    The sockets are closed from inside the server's own loop (via its trigger), so the loop ends cleanly
+    instead of failing on a descriptor closed under its feet.
+    """
+    from waitress import wasyncore
+
+    socket_map = getattr(server, "_map", None) if hasattr(server, "trigger") else None
+    if socket_map is not None and thread is not None and thread.is_alive():
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+        thread.join(timeout)
+    else:
+        server.close()
+    server.task_dispatcher.shutdown()
+
+
 def print_banner(app, base_url: str) -> None:
+    """Print where to point clients and every credential, unwrapped so it can be copied."""
     from mockserver.app import get_context
 
     ctx = get_context(app)
-    console.print(f"[bold green]Autotask mock listening on {base_url}[/]")
-    console.print(f"  zone lookup : {base_url}/ATServicesRest/V1.0/zoneInformation?user=<API user name>")
-    console.print(f"  direct base : {base_url}/ATServicesRest/V1.0/")
-    table = RichTable(title="API users (send as UserName / Secret / ApiIntegrationCode headers)")
-    for col in ("tenant", "UserName", "Secret", "ApiIntegrationCode", "security level"):
-        table.add_column(col)
+    out = Console(soft_wrap=True)
+    out.print(f"[bold green]Autotask mock listening on {base_url}[/]")
+    out.print(f"  zone lookup : {base_url}/ATServicesRest/V1.0/zoneInformation?user=<API user name>")
+    out.print(f"  direct base : {base_url}/ATServicesRest/V1.0/")
+    out.print("  API users (send as UserName / Secret / ApiIntegrationCode headers):")
     for tenant in ctx.store.tenants.values():
         codes = ", ".join(sorted(tenant.integration_codes))
         for user in tenant.api_users.values():
-            table.add_row(tenant.name, user.user_name, user.secret, codes, user.security_level)
-    console.print(table)
+            out.print(
+                f"    tenant {tenant.name}: UserName={user.user_name}  Secret={user.secret}  "
+                f"ApiIntegrationCode={codes}  ({user.security_level})",
+                highlight=False,
+            )
 
 
 def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...], host: str,
@@ -80,6 +107,9 @@ def _create_app_or_exit(config: MockConfig):
         console.print(f"[red]{exc}[/]")
         sys.exit(2)
     except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/]")
+        sys.exit(2)
+    except ValueError as exc:  # FixtureError from the fixtures package (unknown name, unreadable file)
         console.print(f"[red]{exc}[/]")
         sys.exit(2)
 
@@ -158,3 +188,162 @@ def demo(host: str, port: int, fixture: tuple[str, ...], external_url: str | Non
         thread.join()
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+def _write_doc(doc: dict[str, Any], output: str) -> None:
+    from mockserver.fixtures.format import dump_fixture, dumps_fixture
+
+    if output == "-":
+        click.echo(dumps_fixture(doc, "json"), nl=False)
+    else:
+        dump_fixture(doc, output)
+
+
+def _counts(doc: dict[str, Any]) -> str:
+    return ", ".join(f"{len(rows)} {name}" for name, rows in (doc.get("records") or {}).items()) or "no records"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (name, description, rules) instead of a table.")
+def scenarios(as_json: bool) -> None:
+    """List the named scenarios with a one-line description."""
+    from mockserver.fixtures.scenarios import list_scenarios
+
+    found = list_scenarios()
+    if as_json:
+        click.echo(json.dumps([{"name": s.name, "description": s.description, "rules": list(s.rules)} for s in found],
+                              indent=2))
+        return
+    if not found:
+        click.echo("no scenarios found")
+        return
+    width = max(len(s.name) for s in found)
+    for s in found:
+        click.echo(f"{s.name.ljust(width)}  {one_line(s.description)}")
+
+
+def one_line(text: str, limit: int = 100) -> str:
+    """The first sentence of a description, at most ``limit`` characters."""
+    import re
+
+    flat = " ".join(text.split())
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", flat, maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _range_option(text: str | None) -> Any:
+    if text is None:
+        return None
+    import re
+
+    parts = [p for p in re.split(r"[-,:]", text.strip()) if p != ""]
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        raise click.BadParameter(f"expected N or MIN-MAX, got {text!r}") from None
+    if len(numbers) == 1:
+        return (numbers[0], numbers[0])
+    if len(numbers) != 2:
+        raise click.BadParameter(f"expected N or MIN-MAX, got {text!r}")
+    return tuple(numbers)
+
+
+@main.command()
+@click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
+@click.option("--companies", default=50, show_default=True, type=int, help="Number of companies.")
+@click.option("--contacts-per-company", default=None, metavar="MIN-MAX", help="Contacts per company (default 1-6).")
+@click.option("--locations-per-company", default=None, metavar="MIN-MAX", help="Locations per company (default 1-3).")
+@click.option("--cis", default=None, type=int, help="Configuration items (default 8 per company).")
+@click.option("--tickets", default=None, type=int, help="Tickets (default 5 per company).")
+@click.option("--products", default=40, show_default=True, type=int, help="Products.")
+@click.option("--name", default="generated", show_default=True, help="Tenant name ([a-z0-9_-]).")
+@click.option("--now", default=None, help="Tenant clock, ISO 8601 UTC (default 2026-01-01T00:00:00Z).")
+@click.option("--api-user", default=None, help="API user name.")
+@click.option("--secret", default=None, help="API user secret.")
+@click.option("--integration-code", default=None, help="Tracking identifier (ApiIntegrationCode).")
+@click.option("--zone", default=2, show_default=True, type=int, help="webservices host number of the tenant.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output file (.json, .yaml/.yml, optionally .gz); '-' writes JSON to stdout.")
+def generate(seed: int, companies: int, contacts_per_company: str | None, locations_per_company: str | None,
+             cis: int | None, tickets: int | None, products: int, name: str, now: str | None, api_user: str | None,
+             secret: str | None, integration_code: str | None, zone: int, output: str) -> None:
+    """Generate a realistic tenant fixture; the same options always give byte-identical output."""
+    from mockserver.fixtures.generator import generate_tenant
+
+    kwargs: dict[str, Any] = dict(seed=seed, companies=companies, cis=cis, tickets=tickets, products=products,
+                                  name=name, now=now, api_user=api_user, secret=secret,
+                                  integration_code=integration_code, zone=zone)
+    if contacts_per_company is not None:
+        kwargs["contacts_per_company"] = _range_option(contacts_per_company)
+    if locations_per_company is not None:
+        kwargs["locations_per_company"] = _range_option(locations_per_company)
+    try:
+        doc = generate_tenant(**kwargs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    _write_doc(doc, output)
+    if output != "-":
+        click.echo(f"wrote {output}: {_counts(doc)}", err=True)
+
+
+def export_fixture(fixture: str) -> dict[str, Any]:
+    """Load a fixture into a scratch store (with every rule the mock applies) and export it again."""
+    from mockserver.catalog import load_catalog
+    from mockserver.fixtures_loader import read_fixture
+    from mockserver.state.store import Store
+
+    doc, source = read_fixture(fixture)
+    store = Store(load_catalog(), MockConfig(fixtures=[]))
+    state = store.add_tenant(doc, source)
+    tenant_doc = doc.get("tenant") or {}
+    running = bool(tenant_doc.get("clock")) and not tenant_doc.get("clockFrozen")
+    if running:
+        # Export the clock the fixture states, not "now plus the microseconds loading took".
+        from mockserver.state.values import coerce
+
+        state.clock.set(coerce("datetime", tenant_doc["clock"]), frozen=True)
+    exported = store.export_tenant(state.name)
+    assert exported is not None
+    if running:
+        exported["tenant"].pop("clockFrozen", None)
+    return exported
+
+
+@main.command()
+@click.option("--fixture", default=None, help="Fixture to load and export: scenario/tenant name or file path.")
+@click.option("--url", default=None, help="Export from this running mock server instead (admin API).")
+@click.option("--tenant", default=None, help="Tenant to export from --url (default: the only one).")
+@click.option("--admin-token", default=None, envvar="AUTOTASK_MOCK_ADMIN_TOKEN", help="Admin token of --url.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output file (.json, .yaml/.yml, optionally .gz); '-' writes JSON to stdout.")
+def export(fixture: str | None, url: str | None, tenant: str | None, admin_token: str | None, output: str) -> None:
+    """Export a tenant as a fixture: from a fixture (load, then export) or from a running server."""
+    if (fixture is None) == (url is None):
+        raise click.UsageError("give exactly one of --fixture or --url")
+    if fixture is not None:
+        from mockserver.state.tenant import FixtureLoadError
+
+        try:
+            doc = export_fixture(fixture)
+        except (FixtureLoadError, FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        from mockserver.admin.client import AdminApiError, AdminClient
+
+        client = AdminClient(url, token=admin_token)
+        try:
+            if tenant is None:
+                names = [t["name"] for t in client.tenants()]
+                if len(names) != 1:
+                    raise click.UsageError(f"the server has {len(names)} tenants ({', '.join(names) or 'none'}); "
+                                           "choose one with --tenant")
+                tenant = names[0]
+            doc = client.export(tenant)
+        except AdminApiError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot reach {url}: {exc}") from None
+    _write_doc(doc, output)
+    if output != "-":
+        click.echo(f"wrote {output}: {_counts(doc)}", err=True)

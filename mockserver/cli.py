@@ -14,7 +14,6 @@ import ipaddress
 import json
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import click

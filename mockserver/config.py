@@ -44,6 +44,26 @@ class MockConfig:
     # Fixtures (names, paths or already-parsed documents) loaded at start-up.
     fixtures: list[Any] = field(default_factory=lambda: ["demo"])
     clock: Clock = field(default_factory=Clock)
+    # --- failure modes ---
+    # Usage-based added latency: [percent of request_threshold already used, seconds added]; the highest tier
+    # reached applies ([3RD]: about +0.5 s from 50 %, +1 s from 75 %; exact tiers UNVERIFIED).
+    latency_tiers: list[list[float]] = field(default_factory=lambda: [[50, 0.5], [75, 1.0]])
+    # Multiplies the threshold window and every added latency: 0.001 runs the 60-minute window in 3.6 s of
+    # tenant-clock time and turns +0.5 s into 0.5 ms (ThresholdInformation still reports the nominal minutes).
+    throttle_time_scale: float = 1.0
+    # At 100 % of request_threshold: 429 + Retry-After until the oldest request leaves the window (False: count only).
+    threshold_enforced: bool = True
+    # Concurrent requests per integration code x endpoint (DOC-THREAD: 3); 0 turns the limit off.
+    thread_limit: int = 3
+    # Over the thread limit: "queue" (wait for a free slot) or "reject" (429 naming the limit).
+    thread_limit_mode: Literal["queue", "reject"] = "queue"
+    # Seed of probabilistic fault rules that carry no seed of their own.
+    fault_seed: int = 0
+    # Webhook callouts: per-attempt timeout, pauses between attempts (attempts = len + 1; the docs: 5 attempts
+    # 30 s apart), and how many consecutive undeliverable events deactivate a webhook (the docs: 25).
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_delays: list[float] = field(default_factory=lambda: [30.0, 30.0, 30.0, 30.0])
+    webhook_deactivate_after: int = 25
     # --- admin / journal ---
     # Request journal: entries kept per tenant (newest first; older ones are dropped), and how many
     # characters of each request body an entry keeps.

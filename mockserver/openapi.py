@@ -171,15 +171,19 @@ def build_document(catalog: Catalog, host: str = "webservices2.autotask.net") ->
                 item_ops["delete"] = _op(f"{ctag}_DeleteEntity", ctag, _ref("OperationResultModel"), params=[PARENT_PARAM, ID_PARAM])
             if item_ops:
                 paths[f"{cbase}/{{id}}"] = item_ops
+    from mockserver.admin.spec import admin_document
+
     return {
         "swagger": "2.0",
         "info": {"version": "v1", "title": "Autotask PSA REST API (autotask-mock)",
-                 "description": "Generated from the mock's entity catalogue."},
+                 "description": "Generated from the mock's entity catalogue. The mock's own admin API (/_mock/…) "
+                                "is described under x-autotask-mock-admin (outside basePath, so fuzzers leave it alone)."},
         "host": host,
         "basePath": "/ATServicesRest",
         "schemes": ["https", "http"],
         "paths": paths,
         "definitions": definitions,
+        "x-autotask-mock-admin": admin_document(),
     }
 
 

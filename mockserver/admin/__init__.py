@@ -1,7 +1,13 @@
-"""The mock's control plane under /_mock/ (to be built)."""
+"""The mock's control plane under /_mock/: tenants, reset, export, seed, clocks, the request journal.
+
+See mockserver.admin.api for the endpoints (``ADMIN_ENDPOINTS``), mockserver.admin.client for a small
+HTTP client of them, and mockserver.admin.spec for their OpenAPI description.
+"""
 
 from __future__ import annotations
 
 
 def install(app, ctx) -> None:
-    """No-op until the admin API lands."""
+    from mockserver.admin.api import install as install_api
+
+    install_api(app, ctx)

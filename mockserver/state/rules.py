@@ -22,7 +22,15 @@ STRICT_REFERENCES = frozenset(
     {"Companies", "Contacts", "CompanyLocations", "Resources", "Products", "ConfigurationItems", "Tickets"}
 )
 
-# Values a record gets when a fixture (not the API) omits them.
+# Values Autotask gives a record created through the API when the body omits them.
+CREATE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "Companies": {"isActive": True},
+    "CompanyLocations": {"isActive": True, "isPrimary": False},
+    "ConfigurationItemTypes": {"isActive": True},
+}
+
+# Values a record gets when a fixture omits them: the API defaults plus required flags a hand-written
+# scenario should not have to repeat.
 FIXTURE_DEFAULTS: dict[str, dict[str, Any]] = {
     "Companies": {"isActive": True},
     "Contacts": {"isActive": 1},

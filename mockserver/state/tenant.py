@@ -29,6 +29,7 @@ from mockserver.state.records import (
 )
 from mockserver.state.rules import (
     BUSINESS_RULES,
+    CREATE_DEFAULTS,
     FIXTURE_DEFAULTS,
     IMMUTABLE_FIELDS,
     check_references,
@@ -234,7 +235,7 @@ class TenantState:
             values, udf_raw, _ = bind_input(spec, body, unknown=self.config.unknown_fields)
             if parent is not None:
                 self._bind_parent(spec, values, parent, creating=True)
-            record: dict[str, Any] = dict(values)  # typed values only; unset fields stay absent
+            record: dict[str, Any] = {**CREATE_DEFAULTS.get(spec.name, {}), **values}
             record[UDF_KEY] = coerce_udfs(spec, self.udf_defs(spec.name), udf_raw or {}) if spec.has_user_defined_fields else {}
             if spec.has_user_defined_fields:
                 check_required_udfs(spec, self.udf_defs(spec.name), record[UDF_KEY])

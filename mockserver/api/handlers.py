@@ -208,7 +208,10 @@ class ApiHandlers:
         page = tenant.run_query(spec, query, after_id=after_id, page_size=page_size)
         with tenant.lock:
             defs = tenant.udf_defs(spec.name)
-            items = [to_api(spec, r, defs, include=query.include_fields, mask_protected=mask) for r in page.items]
+            items = [
+                to_api(spec, r, defs, include=query.include_fields, mask_protected=mask, include_udfs=query.include_udfs)
+                for r in page.items
+            ]
         echo = search_text if search_text is not None else (
             json.dumps(raw_query, separators=(",", ":")) if self.config.post_next_page_includes_search else None
         )

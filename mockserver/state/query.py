@@ -139,6 +139,9 @@ class Query:
     include_fields: tuple[str, ...] | None  # canonical names in entity order, always with "id"; None = all
     max_records: int
     has_udfs: bool  # projection carries userDefinedFields
+    # UDFs to return: None = all; with includeFields only the UDFs it names (the apigrate README shows
+    # ``"userDefinedFields": []`` for an includeFields query that names none).
+    include_udfs: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +156,14 @@ class Page:
 # ----------------------------------------------------------------------------------------------
 
 
-def _ci_get(mapping: Mapping[str, Any], key: str) -> tuple[bool, Any]:
-    """Case-insensitive key lookup; the last matching key wins, as in .NET model binding."""
-    found, value = False, None
+def _ci_get(mapping: Mapping[str, Any], key: str) -> Any:
+    """Case-insensitive lookup of a lower-case ``key`` (None when absent); the last match wins, as in
+    .NET model binding."""
+    value = None
     for k, v in mapping.items():
         if isinstance(k, str) and k.lower() == key:
-            found, value = True, v
-    return found, value
+            value = v
+    return value
 
 
 def _unknown_field(name: Any, entity: EntitySpec) -> QueryError:
@@ -168,7 +172,7 @@ def _unknown_field(name: Any, entity: EntitySpec) -> QueryError:
 
 
 def parse_query(
-    body: Mapping[str, Any] | str,
+    body: Mapping[str, Any] | str | bytes,
     entity: EntitySpec,
     udf_types: Mapping[str, str],
     *,
@@ -186,7 +190,7 @@ def parse_query(
     if not isinstance(body, Mapping):
         raise QueryError("The query must be a JSON object with a filter.")
 
-    _, raw_filter = _ci_get(body, "filter")
+    raw_filter = _ci_get(body, "filter")
     if raw_filter is None or raw_filter == []:
         raise QueryError(
             'A query filter is required; to select every record use [{"op":"gte","field":"id","value":0}].'
@@ -198,31 +202,39 @@ def parse_query(
     items = parser.parse_items(raw_filter, depth=1)
     root = Group("and", items)
 
-    _, raw_include = _ci_get(body, "includefields")
-    include = _parse_include_fields(raw_include, entity)
+    raw_include = _ci_get(body, "includefields")
+    include, include_udfs = _parse_include_fields(raw_include, entity, udf_types)
 
-    _, raw_max = _ci_get(body, "maxrecords")
+    raw_max = _ci_get(body, "maxrecords")
     max_records = _parse_max_records(raw_max, limits)
-    return Query(entity, root, include, max_records, entity.has_user_defined_fields)
+    return Query(entity, root, include, max_records, entity.has_user_defined_fields, include_udfs)
 
 
-def _parse_include_fields(raw: Any, entity: EntitySpec) -> tuple[str, ...] | None:
+def _parse_include_fields(
+    raw: Any, entity: EntitySpec, udf_types: Mapping[str, str]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """(standard fields, UDF names) an includeFields list asks for; (None, None) means everything."""
     if raw is None or raw == []:
-        return None
+        return None, None
     if not isinstance(raw, list):
         raise QueryError("includeFields must be an array of field names.")
     wanted = {"id"}
+    udfs_by_lower = {name.lower(): name for name in udf_types}
+    udfs: list[str] = []
     for name in raw:
         spec = entity.field(name) if isinstance(name, str) else None
         if spec is None:
             if isinstance(name, str) and name.lower() == "id":
+                continue
+            if isinstance(name, str) and name.lower() in udfs_by_lower:
+                udfs.append(udfs_by_lower[name.lower()])
                 continue
             raise _unknown_field(name, entity)
         wanted.add(spec.name)
     ordered = [n for n in entity.fields if n in wanted]
     if "id" not in entity.fields:
         ordered.insert(0, "id")
-    return tuple(ordered)
+    return tuple(ordered), tuple(udfs)
 
 
 def _parse_max_records(raw: Any, limits: QueryLimits) -> int:
@@ -252,7 +264,9 @@ class _FilterParser:
 
     def parse_items(self, raw_items: list[Any], depth: int) -> tuple[Node, ...]:
         if depth > self.limits.max_depth:
-            raise QueryError(f"Filter groups are nested too deeply (more than {self.limits.max_depth} levels).")
+            raise QueryError(
+                f"Filter groups are nested too deeply (more than {self.limits.max_depth} levels)."
+            )
         nodes = []
         for raw in raw_items:
             node = self.parse_item(raw, depth)
@@ -262,7 +276,9 @@ class _FilterParser:
 
     def parse_item(self, raw: Any, depth: int) -> Node | None:
         if not isinstance(raw, Mapping):
-            raise QueryError(f"Each filter condition must be a JSON object, got {json.dumps(raw, default=str)}.")
+            raise QueryError(
+                f"Each filter condition must be a JSON object, got {json.dumps(raw, default=str)}."
+            )
         parts = {k.lower(): v for k, v in raw.items() if isinstance(k, str)}
         raw_op = parts.get("op")
         if not isinstance(raw_op, str) or not raw_op:
@@ -278,7 +294,9 @@ class _FilterParser:
         if op in GROUP_OPS:
             items = parts.get("items")
             if not isinstance(items, list) or not items:
-                raise QueryError(f"The '{op}' filter group must list its conditions in a non-empty 'items' array.")
+                raise QueryError(
+                    f"The '{op}' filter group must list its conditions in a non-empty 'items' array."
+                )
             children = self.parse_items(items, depth + 1)
             if not children:  # every child was an ignored operator
                 return None
@@ -304,7 +322,9 @@ class _FilterParser:
         if is_udf:
             name = self.udf_by_lower.get(raw_field.lower())
             if name is None:
-                raise QueryError(f"Unable to find user-defined field {raw_field} in the {self.entity.model} Entity")
+                raise QueryError(
+                    f"Unable to find user-defined field {raw_field} in the {self.entity.model} Entity"
+                )
             self.udf_filters += 1
             if self.udf_filters > self.limits.max_udf_filters:
                 limit = self.limits.max_udf_filters
@@ -319,7 +339,9 @@ class _FilterParser:
             if spec is None:
                 raise _unknown_field(raw_field, self.entity)
             if not spec.is_queryable:
-                raise QueryError(f"The field {spec.name} of the {self.entity.model} Entity cannot be used in a filter.")
+                raise QueryError(
+                    f"The field {spec.name} of the {self.entity.model} Entity cannot be used in a filter."
+                )
             name, data_type = spec.name, spec.data_type
         return _build_condition(op, name, data_type, is_udf, parts.get("value"), self.limits)
 
@@ -345,7 +367,9 @@ def _build_condition(
             if raw is None:
                 raise QueryError(f"The '{op}' filter on {name} requires a value; null is not allowed.")
             if isinstance(raw, list | dict):
-                raise QueryError(f"The '{op}' filter on {name} requires a single value, not {json.dumps(raw, default=str)}.")
+                raise QueryError(
+                    f"The '{op}' filter on {name} requires a single value, not {json.dumps(raw, default=str)}."
+                )
             if op in _TEXT_OPS:
                 value = raw if isinstance(raw, str) else string_form(raw)
                 operand = normalize_string(value, ci)

@@ -145,6 +145,7 @@ def to_api(
     udf_defs: Mapping[str, UdfSpec] | None = None,
     include: Iterable[str] | None = None,
     mask_protected: bool = False,
+    include_udfs: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Serialise one record as the API returns it."""
     out: dict[str, Any] = {}
@@ -157,7 +158,10 @@ def to_api(
     if spec.has_user_defined_fields:
         stored = record.get(UDF_KEY) or {}
         udfs = []
+        only = None if include_udfs is None else set(include_udfs)
         for d in (udf_defs or {}).values():
+            if only is not None and d.name not in only:
+                continue
             value = udf_to_text(stored.get(d.name), d.data_type)
             if mask_protected and d.is_protected and value is not None:
                 value = "*****"

@@ -93,6 +93,12 @@ def _index_remove(index: _Index, key: Hashable, record_id: int) -> None:
             index[key] = entry[0]
 
 
+def _tail(ids: list[int], start: int, stop: int | None = None) -> Iterator[int]:
+    """Lazily yield ``ids[start:stop]`` without copying the slice (a page reads only what it needs)."""
+    for i in range(start, len(ids) if stop is None else stop):
+        yield ids[i]
+
+
 class Table:
     """Records of one entity for one tenant (see the module docstring; not thread-safe)."""
 
@@ -148,7 +154,9 @@ class Table:
         if old is None:
             raise KeyError(record_id)
         if record.get("id") != record_id:
-            raise ValueError(f"{self.name or 'table'}: replacement for id {record_id} has id {record.get('id')!r}")
+            raise ValueError(
+                f"{self.name or 'table'}: replacement for id {record_id} has id {record.get('id')!r}"
+            )
         for field_key, index in self._indexes.items():
             old_key = _index_key(record_value(old, field_key))
             new_key = _index_key(record_value(record, field_key))
@@ -184,9 +192,8 @@ class Table:
 
         Starting costs one bisect, so reading one page deep into a large table is O(page).
         """
-        ids = self._ids
         start, stop = self._bounds(after_id, upto_id)
-        return (ids[i] for i in range(start, stop))
+        return _tail(self._ids, start, stop)
 
     def count_between(self, after_id: int | None = None, upto_id: int | None = None) -> int:
         """How many ids :meth:`ids_from` would yield, in O(log n)."""
@@ -235,7 +242,9 @@ class Table:
 
     def index_count(self, field_key: FieldKey, value_keys: Iterable[Hashable]) -> int:
         """``len(index_lookup(...))`` without building the set (lets the planner pick a source cheaply)."""
-        return sum(1 if isinstance(entry, int) else len(entry) for entry in self._entries(field_key, value_keys))
+        return sum(
+            1 if isinstance(entry, int) else len(entry) for entry in self._entries(field_key, value_keys)
+        )
 
     def index_ids_from(
         self, field_key: FieldKey, value_keys: Iterable[Hashable], after_id: int | None = None
@@ -248,7 +257,7 @@ class Table:
                     streams.append(iter((entry,)))
             else:
                 start = 0 if after_id is None else bisect_right(entry, after_id)
-                streams.append(entry[i] for i in range(start, len(entry)))
+                streams.append(_tail(entry, start))
         if len(streams) == 1:
             return streams[0]
         return merge(*streams)

@@ -282,8 +282,15 @@ def string_form(value: Any) -> str:
 
 
 def normalize_string(value: str, case_insensitive: bool = True) -> str:
-    """Casefold when comparing like SQL Server's default case-insensitive collation."""
-    return value.casefold() if case_insensitive else value
+    """Casefold when comparing like SQL Server's default case-insensitive collation.
+
+    Returns ``value`` itself when casefolding changes nothing, so an index over already-lower-case
+    text shares the records' string objects instead of holding a copy of each.
+    """
+    if not case_insensitive:
+        return value
+    folded = value.casefold()
+    return value if folded == value else folded
 
 
 def normalize_key(value: Any, case_insensitive: bool = True) -> Any:
@@ -293,7 +300,11 @@ def normalize_key(value: Any, case_insensitive: bool = True) -> Any:
     right equality and hash (``5 == 5.0``, aware datetimes compare by instant).  Table indexes always
     use the case-insensitive form: for a case-sensitive query that is a superset of the matches and the
     full predicate, evaluated afterwards, removes the rest.
+
+    Trailing spaces are ignored, as SQL Server's ANSI padding does for ``=``/``<``/``IN`` comparisons
+    (the apigrate README shows ``eq "Sirius Cybernetics Corporation "`` finding the name without the
+    space); the text operators (beginsWith/endsWith/contains, i.e. LIKE) do not use this key.
     """
     if isinstance(value, str):
-        return normalize_string(value, case_insensitive)
+        return normalize_string(value.rstrip(" "), case_insensitive)
     return value

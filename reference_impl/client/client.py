@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from reference_impl.clock import Clock, SystemClock
 from reference_impl.client.errors import (
     AutotaskError,
     IncompleteFetchError,
@@ -42,6 +41,7 @@ from reference_impl.client.policy import (
     ThresholdState,
     parse_retry_after,
 )
+from reference_impl.clock import Clock, SystemClock
 
 DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/ATServicesRest/"
 API_VERSION = "V1.0"
@@ -184,6 +184,7 @@ class AutotaskClient:
     def _send(self, method: str, url_or_path: str, *, entity: str, json_body: Any = None,
               params: dict[str, Any] | None = None, zone_lookup: bool = False, auth: bool = True,
               idempotent: bool = True, relative: bool = False, paced: bool = True) -> Any:
+        """One logical call: pacing, the HTTP exchange, classification, zone re-detection and retries."""
         redetected = False
         attempt = 0
         while True:
@@ -194,45 +195,36 @@ class AutotaskClient:
             self.stats.record(entity)
             if auth:
                 self.threshold_state.calls_since_check += 1
-            err: AutotaskError
             try:
+                # No automatic redirects: requests would carry the Secret header to whatever host a 3xx names.
                 resp = self.session.request(method, url, headers=self._headers(auth), json=json_body,
-                                            params=params, timeout=self.timeout)
+                                            params=params, timeout=self.timeout, allow_redirects=False)
             except requests.Timeout as exc:
+                err: AutotaskError = TransientError(
+                    f"Autotask did not answer in time ({exc.__class__.__name__}).", url=url)
                 # A read timeout on a write may have been applied: only reads (and connect timeouts) are retried.
                 if not idempotent and not isinstance(exc, requests.ConnectTimeout):
-                    raise TransientError(f"Autotask did not answer in time ({exc.__class__.__name__}).",
-                                         url=url) from exc
-                err = TransientError(f"Autotask did not answer in time ({exc.__class__.__name__}).", url=url)
+                    raise err from exc
             except requests.ConnectionError as exc:
-                if not idempotent:
-                    raise TransientError(f"Connection to Autotask failed: {exc}", url=url) from exc
                 err = TransientError(f"Connection to Autotask failed ({exc.__class__.__name__}).", url=url)
+                if not idempotent:
+                    raise err from exc
             else:
-                body = _decode(resp)
-                verdict = classify(resp.status_code, body, username=self.credentials.username,
-                                   zone_lookup=zone_lookup)
-                if verdict is None:
-                    return body
-                if (verdict.error is InvalidSecretError and relative and not redetected
-                        and not self.zone_override and self._zone is not None):
-                    # Q24: a 401 may mean the tenant moved zones; re-detect once, retry only if it changed.
-                    redetected = True
-                    old = self._zone.url
-                    self._zone = self._lookup_zone()
-                    if self._zone.url != old:
-                        attempt -= 1
-                        continue
-                kw: dict[str, Any] = {"status": resp.status_code, "messages": error_messages(body), "url": url}
-                if verdict.error is RateLimitedError:
-                    err = RateLimitedError(verdict.message, retry_after=parse_retry_after(
-                        resp.headers.get("Retry-After"), self.clock.now()), **kw)
-                    # Assume we are at the limit so pacing kicks in for the calls that follow.
-                    if self.threshold_state.limit:
-                        self.threshold_state.count_at_check = self.threshold_state.limit
-                        self.threshold_state.calls_since_check = 0
-                else:
-                    err = verdict.error(verdict.message, **kw)
+                kind, value = self._outcome(resp, url, zone_lookup=zone_lookup)
+                if kind == "ok":
+                    return value
+                if kind == "moved":
+                    # Q24: a 401 or a redirect may mean the tenant moved zones; re-detect once and retry only if
+                    # the zone really changed.
+                    if relative and not redetected and not self.zone_override and self._zone is not None:
+                        redetected = True
+                        old = self._zone.url
+                        self._zone = self._lookup_zone()
+                        if self._zone.url != old:
+                            attempt -= 1
+                            continue
+                    kind, value = "error", value
+                err = value
                 if not err.retryable:
                     raise err
                 if not idempotent and not isinstance(err, RateLimitedError):
@@ -244,6 +236,31 @@ class AutotaskClient:
             self.stats.retries += 1
             self.stats.slept += delay
             self.clock.sleep(delay)
+
+    def _outcome(self, resp: requests.Response, url: str, *, zone_lookup: bool) -> tuple[str, Any]:
+        """("ok", body) | ("moved", error) | ("error", error) for one HTTP response."""
+        body = _decode(resp)
+        if 300 <= resp.status_code < 400:
+            return "moved", RequestError(
+                f"Autotask answered with a redirect (HTTP {resp.status_code}) to {resp.headers.get('Location')!r};"
+                " check the Zone URL.", status=resp.status_code, url=url)
+        verdict = classify(resp.status_code, body, username=self.credentials.username, zone_lookup=zone_lookup)
+        if verdict is None:
+            if isinstance(body, str) and "json" in resp.headers.get("Content-Type", "").lower():
+                # A JSON response that does not parse was cut short in transit: retry it like a timeout.
+                return "error", TransientError("Autotask sent an incomplete response.", status=resp.status_code,
+                                               url=url)
+            return "ok", body
+        kw: dict[str, Any] = {"status": resp.status_code, "messages": error_messages(body), "url": url}
+        if verdict.error is RateLimitedError:
+            # Assume we are at the limit so pacing kicks in for the calls that follow.
+            if self.threshold_state.limit:
+                self.threshold_state.count_at_check = self.threshold_state.limit
+                self.threshold_state.calls_since_check = 0
+            return "error", RateLimitedError(verdict.message, retry_after=parse_retry_after(
+                resp.headers.get("Retry-After"), self.clock.now()), **kw)
+        err = verdict.error(verdict.message, **kw)
+        return ("moved" if verdict.error is InvalidSecretError else "error"), err
 
     # ------------------------------------------------------------------ threshold awareness
     def _pace(self) -> None:

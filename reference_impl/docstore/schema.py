@@ -174,4 +174,11 @@ CREATE TABLE watermarks (
 """),
 ]
 
+MIGRATIONS.append((2, """
+-- The zone's web UI root, for 'Manage' links that open the Autotask record (R-04).
+ALTER TABLE integration ADD COLUMN web_url TEXT;
+-- Set once the first full pass completed: the initial-sync notification is sent exactly once (ST-01).
+ALTER TABLE integration ADD COLUMN initial_sync_notified INTEGER NOT NULL DEFAULT 0
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1][0]

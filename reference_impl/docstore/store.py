@@ -291,14 +291,21 @@ class DocStore:
                 vals.append(v)
         return cols, vals
 
-    _SELECT = {
-        "configuration": ("SELECT c.*, t.name AS configuration_type, m.name AS manufacturer, x.name AS model "
-                          "FROM configurations c LEFT JOIN configuration_types t ON t.id = c.configuration_type_id "
-                          "LEFT JOIN manufacturers m ON m.id = c.manufacturer_id "
-                          "LEFT JOIN models x ON x.id = c.model_id"),
-    }
+    def _base_select(self, kind: str) -> tuple[str, str]:
+        """SELECT with lookup names and the record's link joined in (one query instead of loading all links)."""
+        table = self._table(kind)
+        link_cols = ("l.psa_id AS l_psa_id, l.state AS l_state, l.psa_changed_at AS l_psa_changed_at, "
+                     "l.synced_at AS l_synced_at, l.error AS l_error")
+        join = f"LEFT JOIN links l ON l.kind = '{kind}' AND l.record_id = x.id"
+        if kind == "configuration":
+            return (f"SELECT x.*, t.name AS configuration_type, m.name AS manufacturer, md.name AS model, "
+                    f"{link_cols} FROM configurations x "
+                    "LEFT JOIN configuration_types t ON t.id = x.configuration_type_id "
+                    "LEFT JOIN manufacturers m ON m.id = x.manufacturer_id "
+                    f"LEFT JOIN models md ON md.id = x.model_id {join}"), "x."
+        return f"SELECT x.*, {link_cols} FROM {table} x {join}", "x."
 
-    def _row_to_record(self, kind: str, row: sqlite3.Row, link: Link | None) -> Record:
+    def _row_to_record(self, kind: str, row: sqlite3.Row) -> Record:
         keys = row.keys()
         fields: dict[str, Any] = {}
         for f in FIELDS[kind]:
@@ -306,36 +313,34 @@ class DocStore:
             if f in _JSON_FIELDS:
                 v = json.loads(v) if v else ({} if f == "psa_udfs" else [])
             fields[f] = v
+        link = None
+        if row["l_psa_id"] is not None:
+            link = Link(kind=kind, record_id=int(row["id"]), psa_id=int(row["l_psa_id"]), state=row["l_state"],
+                        psa_changed_at=row["l_psa_changed_at"], synced_at=row["l_synced_at"], error=row["l_error"])
         return Record(kind=kind, id=int(row["id"]),
                       organization_id=None if kind == "organization" else int(row["organization_id"]),
                       fields=fields, unmapped=json.loads(row["unmapped"] or "{}"), created_at=row["created_at"],
                       updated_at=row["updated_at"], link=link)
 
     def get_record(self, kind: str, record_id: int) -> Record | None:
-        base = self._SELECT.get(kind, f"SELECT * FROM {self._table(kind)}")
-        alias = "c." if kind == "configuration" else ""
-        row = self._x(f"{base} WHERE {alias}id=?", (record_id,)).fetchone()
-        return None if row is None else self._row_to_record(kind, row, self.get_link(kind, record_id))
+        base, a = self._base_select(kind)
+        row = self._x(f"{base} WHERE {a}id=?", (record_id,)).fetchone()
+        return None if row is None else self._row_to_record(kind, row)
 
     def list_records(self, kind: str, organization_ids: Iterable[int] | None = None) -> list[Record]:
         """Records of a kind (optionally only in some organizations), in id order, with their links."""
-        base = self._SELECT.get(kind, f"SELECT * FROM {self._table(kind)}")
-        alias = "c." if kind == "configuration" else ""
-        links = {lk.record_id: lk for lk in self.links(kind)}
+        base, a = self._base_select(kind)
         rows: list[sqlite3.Row] = []
         if organization_ids is None:
-            rows = list(self._x(f"{base} ORDER BY {alias}id"))
+            rows = list(self._x(f"{base} ORDER BY {a}id"))
         else:
             ids = sorted(set(organization_ids))
-            if kind == "organization":
-                col = f"{alias}id"
-            else:
-                col = f"{alias}organization_id"
+            col = f"{a}id" if kind == "organization" else f"{a}organization_id"
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]
                 rows.extend(self._x(f"{base} WHERE {col} IN ({','.join('?' * len(chunk))})", chunk))
             rows.sort(key=lambda r: r["id"])
-        return [self._row_to_record(kind, r, links.get(int(r["id"]))) for r in rows]
+        return [self._row_to_record(kind, r) for r in rows]
 
     def count_records(self, kind: str) -> int:
         return int(self._x(f"SELECT COUNT(*) FROM {self._table(kind)}").fetchone()[0])

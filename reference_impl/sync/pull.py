@@ -112,6 +112,7 @@ class PullPass:
         self.result = PassResult(pass_id=pass_id, full=full, status="running")
         self.now = clock.now()
         self.now_iso = iso(self.now)
+        self._memo: dict[tuple[str, int], dict[str, Any]] = {}
 
     # ================================================================== fetch (all-or-nothing)
     def fetch(self) -> Fetched:
@@ -168,6 +169,7 @@ class PullPass:
                 complete["location"] = True
             else:
                 records["location"] = self._incremental_locations(records)
+            self.result.counts["location"].fetched = len(records["location"])
         else:
             complete["location"] = self.full
 
@@ -189,6 +191,24 @@ class PullPass:
             if countries is not None:
                 lk.countries = {str(x["id"]): str(x.get("name") or "") for x in countries}
         return Fetched(lookups=lk, records=records, complete=complete, watermarks=marks)
+
+    def fetch_one(self, kind: str, psa_id: int) -> Fetched:
+        """R-03 'Sync now': only this Autotask record (no enumeration, so nothing can be orphaned by absence)."""
+        lk = Lookups.from_json(self.store.cache_get("lookups"))
+        records: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+        item = self.client.get(ENTITY_OF[kind], psa_id)
+        if item is not None:
+            records[kind] = [item]
+            if kind == "configuration":
+                lk.products = self._by_id("Products", {item.get("productID")}, lk.products,
+                                          ["id", "name", "manufacturerName", "manufacturerProductName"],
+                                          lambda p: {"name": p.get("name"), "manufacturerName":
+                                                     p.get("manufacturerName"), "manufacturerProductName":
+                                                     p.get("manufacturerProductName")})
+                if item.get("configurationItemType") and str(item["configurationItemType"]) not in lk.ci_types:
+                    lk.ci_types = {str(t["id"]): str(t.get("name") or "") for t in
+                                   self.client.query_all("ConfigurationItemTypes", list(ALL), ["id", "name"])}
+        return Fetched(lookups=lk, records=records, complete=dict.fromkeys(KINDS, False), watermarks={})
 
     def _fetch_kind(self, kind: str, base: list[dict[str, Any]], marks: dict[str, str]
                     ) -> tuple[list[dict[str, Any]], bool]:
@@ -301,9 +321,17 @@ class PullPass:
             for r in recs:
                 grouped[int(r.organization_id or 0)].append(r)
             self.children[k] = grouped
-            links = {lk.psa_id: lk for lk in self.store.links(k)}
-            by_rec = {r.id: r for r in recs}
-            self.links_by_psa[k] = {p: by_rec[lk.record_id] for p, lk in links.items() if lk.record_id in by_rec}
+            by_psa = {r.link.psa_id: r for r in recs if r.link}
+            if not self.full:
+                # A fetched record may be linked to a record outside the loaded orgs (e.g. a ticket that moved
+                # company): look those few up by id rather than loading every link.
+                for pid in self.present[k] - by_psa.keys():
+                    lk = self.store.link_by_psa(k, pid)
+                    if lk is not None:
+                        other = self.store.get_record(k, lk.record_id)
+                        if other is not None:
+                            by_psa[pid] = other
+            self.links_by_psa[k] = by_psa
         # psa id → (record id, org id) for resolving references (contacts, locations, configurations)
         self.local: dict[str, dict[int, tuple[int, int]]] = {
             k: {p: (r.id, int(r.organization_id or 0)) for p, r in self.links_by_psa[k].items()} for k in CHILD_KINDS}
@@ -408,14 +436,22 @@ class PullPass:
             elif a == P.RELINK:
                 cnt.relinked += 1
                 logs.append(("info", f"Organization {rid} re-linked: back in scope (O-06)", "organization", cid, rid))
-        self.store.set_link("organization", rid, cid, "error" if (rec and rec.link and rec.link.state == "error"
-                                                                   and a == P.UPDATE) else "enabled",
-                            psa_changed_at=_s(changed_at), synced_at=self.now_iso)
+        keep_error = bool(rec and rec.link and rec.link.state == "error" and a == P.UPDATE)
+        self.store.set_link("organization", rid, cid, "error" if keep_error else "enabled",
+                            psa_changed_at=_s(changed_at), synced_at=self.now_iso,
+                            error=rec.link.error if keep_error and rec and rec.link else None)
         overlay["organization"][cid] = (rid, rid)
         return rid, "enabled"
 
     def _fields(self, kind: str, at: dict[str, Any]) -> dict[str, Any]:
-        return pull_fields(kind, at, self.ctx, contacts=self.s.contacts_enabled, locations=self.s.locations_enabled)
+        """Mapped fields of an Autotask record (memoised: the planner and the writer both need them)."""
+        key = (kind, int(at["id"]))
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = pull_fields(kind, at, self.ctx, contacts=self.s.contacts_enabled,
+                              locations=self.s.locations_enabled)
+            self._memo[key] = hit
+        return dict(hit)
 
     def _write_changes(self, kind: str, rec: Record, fields: dict[str, Any], *, count: bool = True,
                        organization_id: int | None = None) -> bool:
@@ -529,7 +565,8 @@ class PullPass:
                 cnt.relinked += 1
                 logs.append(("info", f"{kind.capitalize()} {rid} re-linked: back in scope (O-06)", kind,
                              d.psa_id, rid))
-        self.store.set_link(kind, rid, d.psa_id, state, psa_changed_at=changed_at, synced_at=self.now_iso)
+        err = rec.link.error if (state == "error" and rec is not None and rec.link) else None
+        self.store.set_link(kind, rid, d.psa_id, state, psa_changed_at=changed_at, synced_at=self.now_iso, error=err)
         overlay[kind][d.psa_id] = (rid, org_id)
         if kind == "configuration":
             self._warn_masked(at, rid, logs)
@@ -578,7 +615,19 @@ class PullPass:
 
     # ------------------------------------------------------------------ finish
     def _finish_parents(self, companies: list[dict[str, Any]]) -> None:
-        """FM-O3/Q16: parent set only when the parent company is linked (enabled); otherwise empty."""
+        """FM-O3/Q16: parent set only when the parent company is linked (enabled); otherwise empty. A parent that
+        would close a cycle (Autotask normally prevents them) is left empty, so the org tree stays a tree."""
+        parent_of: dict[int, int | None] = {oid: r.fields.get("parent_id") for oid, r in self.org_by_id.items()}
+
+        def closes_cycle(child: int, parent: int) -> bool:
+            seen, cur = 0, parent
+            while cur is not None and seen < 10_000:
+                if cur == child:
+                    return True
+                cur = parent_of.get(cur)
+                seen += 1
+            return False
+
         with self.store.transaction():
             for co in companies:
                 hit = self.local["organization"].get(int(co["id"]))
@@ -595,8 +644,14 @@ class PullPass:
                         plink = self.store.get_link("organization", ph[0])
                         if plink is not None and plink.state in ("enabled", "error"):
                             parent_id = ph[0]
+                if parent_id is not None and closes_cycle(org.id, parent_id):
+                    self.store.log(self.pass_id, "warning", f"Company {co['id']}: parent {parent_psa} would make "
+                                   "a parent cycle; Parent Organization left empty (Q16)", kind="organization",
+                                   psa_id=int(co["id"]), record_id=org.id)
+                    parent_id = None
                 if org.fields.get("parent_id") != parent_id:
                     self.store.update_record("organization", org.id, {"parent_id": parent_id})
+                parent_of[org.id] = parent_id
 
     def finish(self, fx: Fetched) -> None:
         s = self.s

@@ -23,7 +23,7 @@ from reference_impl.client import (
     ZoneInfo,
 )
 from reference_impl.clock import Clock, SystemClock, iso, parse_at_datetime
-from reference_impl.docstore import KINDS, LINK_STATES, DocStore
+from reference_impl.docstore import KINDS, LINK_STATES, DocStore, Record
 from reference_impl.sync.pull import PassResult, ProgressFn, run_pull
 from reference_impl.sync.settings import (
     SettingsError,
@@ -56,12 +56,29 @@ class NotConnectedError(RuntimeError):
     """An operation needs a connected integration (C-01)."""
 
 
+class RoleError(PermissionError):
+    """C-13: only the Administrator or Manager role may set up or remove the integration."""
+
+
+class RecordActionError(RuntimeError):
+    """A per-record action the rules forbid (FM-G2 read-only fields, R-08 delete while syncing, …)."""
+
+
+ADMIN_ROLES = frozenset({"Administrator", "Manager"})
+# R-04: Autotask's ExecuteCommand codes that open a record in the web UI.
+MANAGE_COMMANDS = {"organization": ("OpenAccount", "AccountID"), "configuration": ("OpenInstalledProduct",
+                   "InstalledProductID"), "contact": ("OpenContact", "ContactID"),
+                   "ticket": ("OpenTicketDetail", "TicketID"), "location": ("OpenAccount", "AccountID")}
+
+
 class SyncService:
     """``SyncService(store, client_factory, settings, clock)``; see the module docstring."""
 
     def __init__(self, store: DocStore, client_factory: ClientFactory | None = None,
-                 settings: SyncSettings | None = None, clock: Clock | None = None) -> None:
+                 settings: SyncSettings | None = None, clock: Clock | None = None,
+                 notify: Callable[[str], None] | None = None) -> None:
         self.store = store
+        self.notify = notify or (lambda msg: self.store.log(None, "info", f"Notification sent: {msg}"))
         self.client_factory = client_factory or default_client_factory
         self.clock: Clock = clock or store.clock or SystemClock()
         self._client: AutotaskClient | None = None
@@ -76,13 +93,17 @@ class SyncService:
         return self.store.get_integration() is not None
 
     def connect(self, username: str, secret: str, integration_code: str, *,
-                zone_lookup_url: str | None = None, zone_url: str | None = None) -> ZoneInfo:
+                zone_lookup_url: str | None = None, zone_url: str | None = None,
+                role: str = "Administrator") -> ZoneInfo:
         """C-01: validate every field with a real call; only then create (or re-authenticate) the integration.
 
         C-02/C-03: the zone comes from the lookup unless a manual Zone URL is given, which is used as-is.
         C-10: the secret is stored for later passes but never returned by :meth:`status`.
+        C-13: only an Administrator or Manager may connect.
         Raises the client's classified errors (C-04..C-07) and stores nothing when they happen.
         """
+        if role not in ADMIN_ROLES:
+            raise RoleError(f"Only an Administrator or Manager can set up the Autotask integration (role: {role}).")
         cfg = ConnectionConfig(Credentials(username, secret, integration_code),
                                zone_lookup_url or DEFAULT_ZONE_LOOKUP_URL, zone_url or None, None)
         client = self.client_factory(cfg, self.clock)
@@ -90,7 +111,7 @@ class SyncService:
         existing = self.store.get_integration()
         values = dict(username=username, secret=secret, integration_code=integration_code,
                       zone_lookup_url=cfg.zone_lookup_url, zone_override=cfg.zone_url, zone_url=zone.url,
-                      zone_name=zone.zone_name, last_error=None)
+                      zone_name=zone.zone_name, web_url=zone.web_url, last_error=None)
         if existing is None:
             values["status"] = "Connected"
             values["full_sync_required"] = 1
@@ -216,6 +237,7 @@ class SyncService:
         self.store.save_integration(status="Syncing…")  # ST-01
         self.store.log(pass_id, "info", f"Sync started ({'full' if full else 'incremental'})")  # ST-02
         client = self.client()
+        calls0 = client.stats.calls
         try:
             result = run_pull(self.store, client, settings, self.clock, full=full, pass_id=pass_id,
                               progress=progress)
@@ -227,9 +249,11 @@ class SyncService:
                                             minutes=settings.sync_interval_minutes)))
             self.store.log(pass_id, "error", f"Sync aborted, nothing was changed: {exc.message}")
             kind = getattr(exc, "kind", "error")
-            self.store.finish_pass(pass_id, "error", {"error_kind": kind}, client.stats.calls, exc.message)
+            self.store.finish_pass(pass_id, "error", {"error_kind": kind}, client.stats.calls - calls0,
+                                  exc.message)
             self.store.log(pass_id, "info", "Sync finished with errors")
-            result = PassResult(pass_id=pass_id, full=full, status="error", error=exc.message, error_kind=kind)
+            result = PassResult(pass_id=pass_id, full=full, status="error", error=exc.message, error_kind=kind,
+                                api_calls=client.stats.calls - calls0)
             if isinstance(exc, CredentialError):
                 self._client = None  # re-detect the zone next time (Q24)
             self.last_result = result
@@ -237,8 +261,12 @@ class SyncService:
         now = self.clock.now()
         values: dict[str, Any] = {"status": "OK", "last_error": None, "last_sync_at": iso(now),
                                   "next_sync_at": iso(now + timedelta(minutes=settings.sync_interval_minutes))}
+        first = False
         if full:
             values.update(last_full_sync_at=iso(now), full_sync_required=0)
+            first = not row.get("initial_sync_notified")
+            if first:
+                values["initial_sync_notified"] = 1
         zone = client.zone()
         values.update(zone_url=zone.url) if zone.source == "lookup" else None
         self.store.save_integration(**values)
@@ -250,6 +278,8 @@ class SyncService:
             f"{k} +{c[k].created} ~{c[k].updated} ={c[k].linked + c[k].relinked} -{c[k].orphaned}" for k in c)
             + f"; {result.api_calls} API calls")
         self.last_result = result
+        if first:
+            self.notify("The initial Autotask sync has completed.")  # ST-01
         return result
 
     def run_due(self, progress: ProgressFn | None = None) -> PassResult | None:
@@ -307,3 +337,120 @@ class SyncService:
 
     def logs(self, limit: int = 200, pass_id: int | None = None) -> list[dict[str, Any]]:
         return self.store.logs(limit, pass_id)
+
+    # ------------------------------------------------------------------ per-record controls (§7)
+    def _record(self, kind: str, record_id: int) -> Record:
+        rec = self.store.get_record(kind, record_id)
+        if rec is None:
+            raise RecordActionError(f"{kind} {record_id} does not exist")
+        return rec
+
+    def disable_sync(self, kind: str, record_id: int) -> None:
+        """R-01: immediately disconnect the record; later pulls leave it alone and do not duplicate it (M-12)."""
+        rec = self._record(kind, record_id)
+        if rec.link is None:
+            raise RecordActionError(f"{kind} {record_id} is not synced")
+        self.store.set_link_state(kind, record_id, "disabled")
+        self.store.log(None, "info", f"Sync disabled on {kind} {record_id} (R-01)", kind=kind, record_id=record_id,
+                       psa_id=rec.link.psa_id)
+
+    def enable_sync(self, kind: str, record_id: int) -> None:
+        """R-02/R-06: resume syncing; the next pull overwrites mapped fields with Autotask's values."""
+        rec = self._record(kind, record_id)
+        if rec.link is None or rec.link.state != "disabled":
+            raise RecordActionError(f"{kind} {record_id} is not disconnected")
+        self.store.set_link_state(kind, record_id, "enabled")
+        self.store.log(None, "info", f"Sync re-enabled on {kind} {record_id} (R-02)", kind=kind,
+                       record_id=record_id, psa_id=rec.link.psa_id)
+
+    def sync_now(self, kind: str, record_id: int) -> PassResult:
+        """R-03: pull this one record's latest Autotask values now; nothing else changes state or fields."""
+        from reference_impl.sync.pull import PullPass
+
+        rec = self._record(kind, record_id)
+        if rec.link is None or rec.link.state == "disabled":
+            raise RecordActionError(f"{kind} {record_id} is not syncing; enable sync first (R-06)")
+        client = self.client()
+        pass_id = self.store.start_pass(False)
+        p = PullPass(self.store, client, self.settings, self.clock, full=False, pass_id=pass_id)
+        calls0 = client.stats.calls
+        try:
+            fx = p.fetch_one(kind, rec.link.psa_id)
+        except AutotaskError as exc:
+            self.store.finish_pass(pass_id, "error", {}, client.stats.calls - calls0, exc.message)
+            return PassResult(pass_id=pass_id, full=False, status="error", error=exc.message,
+                              error_kind=getattr(exc, "kind", "error"))
+        if not fx.records[kind]:
+            # A successful GET that returns no item proves the deletion (O-01).
+            if rec.link.active:
+                self.store.set_link_state(kind, record_id, "orphaned")
+                if kind == "organization":
+                    self.store.orphan_children(record_id)  # O-04
+                p.result.counts[kind].orphaned += 1
+        else:
+            p.apply(fx)
+            with self.store.transaction():
+                self.store.cache_put("lookups", fx.lookups.to_json())
+        p.result.status = "ok"
+        p.result.api_calls = client.stats.calls - calls0
+        self.store.finish_pass(pass_id, "ok", p.result.to_json(), p.result.api_calls)
+        self.store.log(pass_id, "info", f"Sync now of {kind} {record_id} completed (R-03)", kind=kind,
+                       record_id=record_id)
+        return p.result
+
+    def manage_url(self, kind: str, record_id: int) -> str:
+        """R-04: the Autotask URL that opens the corresponding record."""
+        rec = self._record(kind, record_id)
+        if rec.link is None:
+            raise RecordActionError(f"{kind} {record_id} is not linked to Autotask")
+        row = self._row()
+        web = row.get("web_url") or "https://ww1.autotask.net/"
+        code, param = MANAGE_COMMANDS[kind]
+        psa = rec.link.psa_id
+        if kind == "location":
+            co = self.store.get_link("organization", int(rec.organization_id or 0))
+            psa = co.psa_id if co else psa
+        return f"{web.rstrip('/')}/Autotask/AutotaskExtend/ExecuteCommand.aspx?Code={code}&{param}={psa}"
+
+    def delete_record(self, kind: str, record_id: int) -> None:
+        """R-08/Q10: only a record that is not syncing (disabled, orphaned or never linked) can be deleted."""
+        rec = self._record(kind, record_id)
+        if rec.link is not None and rec.link.active:
+            raise RecordActionError(f"{kind} {record_id} is syncing; disable sync before deleting it (R-08)")
+        self.store.delete_record(kind, record_id)
+        self.store.log(None, "info", f"Deleted {kind} {record_id}", kind=kind, record_id=record_id)
+
+    def delete_orphans(self, kind: str) -> int:
+        """O-07: Manage Data bulk-deletes the orphans of a category (hard delete)."""
+        ids = [lk.record_id for lk in self.store.links(kind) if lk.state == "orphaned"]
+        with self.store.transaction():
+            for rid in ids:
+                self.store.delete_record(kind, rid)
+        self.store.log(None, "info", f"Deleted {len(ids)} orphaned {kind} records (O-07)", kind=kind)
+        return len(ids)
+
+    def ui_save(self, kind: str, record_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """Save from the documentation UI.
+
+        FM-G2: with two-way off, mapped fields of a synced record are read-only. Unmapped data (``unmapped`` key)
+        is always editable (FM-G3). The return value says whether part 2's push would run: only for an active
+        link with two-way on (P-02), never for an orphan (O-09) or a disabled record (R-01).
+        """
+        from reference_impl.sync.mapping import MAPPINGS
+
+        rec = self._record(kind, record_id)
+        changes = dict(changes)
+        unmapped = changes.pop("unmapped", None)
+        mapped_names = {fm.itg for fm in MAPPINGS[kind]}
+        mapped = {k: v for k, v in changes.items() if k in mapped_names and rec.fields.get(k) != v}
+        two_way = self.settings.two_way
+        if mapped and rec.link is not None and rec.link.active and not two_way:
+            raise RecordActionError(
+                f"{', '.join(sorted(mapped))}: synced from Autotask and read-only while two-way sync is off (FM-G2)")
+        with self.store.transaction():
+            if changes:
+                self.store.update_record(kind, record_id, changes)
+            if unmapped is not None:
+                self.store.set_unmapped(kind, record_id, unmapped)
+        push = bool(two_way and kind != "ticket" and (rec.link is None or rec.link.active))  # T-04, O-09, R-01
+        return {"saved": True, "push": push}

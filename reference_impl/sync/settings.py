@@ -152,6 +152,9 @@ def validate_settings(settings: SyncSettings, account_manager: dict[str, Any] | 
         v.problems.append(SettingsProblem("ticket_months", "must be a positive number of months or blank", "SC-07"))
     if not settings.mac_udf_name.strip():
         v.problems.append(SettingsProblem("mac_udf_name", "must name the UDF holding MAC addresses", "Q3"))
+    if not settings.contacts_enabled and (settings.ad_email_type or settings.ad_phone_type):
+        v.problems.append(SettingsProblem("ad_email_type", "the two-way contact settings are only available when "
+                                          "contact sync is enabled", "SC-14"))
     if settings.ticket_out_of_window not in ("orphan", "freeze"):
         v.problems.append(SettingsProblem("ticket_out_of_window", "must be 'orphan' or 'freeze'", "Q15"))
     return v

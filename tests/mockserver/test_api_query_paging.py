@@ -57,7 +57,9 @@ def test_udf_filter(api):
 
 def test_include_fields_projects(api):
     found = api.query("Companies", {"op": "eq", "field": "id", "value": 1}, includeFields=["CompanyName", "city"])
-    assert found["items"] == [{"id": 1, "companyName": "Acme Corp", "city": "Springfield",
+    assert found["items"] == [{"id": 1, "companyName": "Acme Corp", "city": "Springfield", "userDefinedFields": []}]
+    found = api.query("Companies", {"op": "eq", "field": "id", "value": 1}, includeFields=["city", "number of employees"])
+    assert found["items"] == [{"id": 1, "city": "Springfield",
                                "userDefinedFields": [{"name": "Number of Employees", "value": "42"}]}]
 
 
@@ -221,3 +223,10 @@ def test_every_child_url_of_the_spec_is_routed(api, app):
                 assert api.call(verb, base, {}).status_code == 405, (verb, base)
         if "DELETE" not in child.item_methods:
             assert api.delete(f"{base}/1").status_code == 405, base
+
+
+def test_eq_ignores_trailing_spaces_like_sql_server_ansi_padding(api):
+    found = api.query("Companies", {"op": "eq", "field": "companyName", "value": "Globex "})
+    assert [i["id"] for i in found["items"]] == [2]
+    found = api.query("Companies", {"op": "endsWith", "field": "companyName", "value": "Globex "})
+    assert found["items"] == []

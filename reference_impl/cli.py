@@ -1,0 +1,236 @@
+"""``autotask-sync``: connect, settings, sync, status, logs.
+
+Every failure class prints exactly one line a person can act on (C-04..C-07, SC-08, SC-09) and exits non-zero;
+tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from reference_impl.client import AutotaskError
+from reference_impl.docstore import DocStore
+from reference_impl.sync import NotConnectedError, SettingsError, SyncService
+
+DEFAULT_DB = "autotask-sync.sqlite"
+KINDS = ("organization", "location", "contact", "configuration", "ticket")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _service(ctx: click.Context) -> SyncService:
+    obj = ctx.ensure_object(dict)
+    if "service" not in obj:
+        factory = obj.get("client_factory")
+        obj["service"] = SyncService(DocStore(obj["db"]), factory)
+    return obj["service"]
+
+
+def _fail(kind: str, message: str, code: int = 2) -> None:
+    err_console.print(f"[red]Error ({kind}):[/red] {message}", soft_wrap=True, highlight=False)
+    sys.exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Translate each failure class into one line and an exit code."""
+    try:
+        yield
+    except AutotaskError as exc:
+        _fail(exc.kind, exc.message)
+    except SettingsError as exc:
+        _fail("settings", str(exc))
+    except NotConnectedError as exc:
+        _fail("not-connected", str(exc))
+    except PermissionError as exc:
+        _fail("role", str(exc))
+
+
+@click.group()
+@click.option("--db", envvar="AUTOTASK_SYNC_DB", default=DEFAULT_DB, show_default=True,
+              help="Documentation store (SQLite file, or :memory:).")
+@click.pass_context
+def main(ctx: click.Context, db: str) -> None:
+    """Reference IT Glue-style sync with Autotask PSA (pull direction)."""
+    ctx.ensure_object(dict)["db"] = db
+
+
+@main.command()
+@click.option("--username", envvar="AUTOTASK_USERNAME", required=True, help="API user name (key).")
+@click.option("--secret", envvar="AUTOTASK_SECRET", prompt=True, hide_input=True, help="API user secret.")
+@click.option("--integration-code", envvar="AUTOTASK_INTEGRATION_CODE", required=True,
+              help="API tracking identifier.")
+@click.option("--zone-url", default=None, help="Manual Zone URL; skips the zone lookup (C-03).")
+@click.option("--zone-lookup-url", envvar="AUTOTASK_ZONE_LOOKUP_URL", default=None,
+              help="Where to run the zone lookup (default: webservices.autotask.net).")
+@click.pass_context
+def connect(ctx: click.Context, username: str, secret: str, integration_code: str, zone_url: str | None,
+            zone_lookup_url: str | None) -> None:
+    """Validate credentials and store the integration (C-01)."""
+    with _errors():
+        zone = _service(ctx).connect(username, secret, integration_code, zone_lookup_url=zone_lookup_url,
+                                     zone_url=zone_url)
+        console.print(f"[green]Connected to Autotask ({zone.host})[/green]")
+
+
+def _split(values: tuple[str, ...]) -> set[str]:
+    return {v.strip() for item in values for v in item.split(",") if v.strip()}
+
+
+@main.command("settings")
+@click.option("--show-options", is_flag=True, help="List the choices the tenant offers.")
+@click.option("--all", "select_all", is_flag=True, help="Select every account type, CI type and queue.")
+@click.option("--account-type", multiple=True, help="companyType value(s) to sync (SC-01).")
+@click.option("--classification-sync/--no-classification-sync", default=None)
+@click.option("--classification", multiple=True)
+@click.option("--without-classification/--no-without-classification", default=None)
+@click.option("--ci-type", multiple=True, help="ConfigurationItemTypes id(s) (SC-02).")
+@click.option("--without-ci-type/--no-without-ci-type", default=None)
+@click.option("--contacts/--no-contacts", default=None)
+@click.option("--locations/--no-locations", default=None)
+@click.option("--queue", multiple=True, help="Ticket queueID value(s) (SC-07).")
+@click.option("--ticket-months", type=int, default=None, help="0 clears the window.")
+@click.option("--account-manager", type=int, default=None, help="Default Account Manager resource id (SC-08).")
+@click.option("--material-code", default=None, help="Default Material Code (SC-09).")
+@click.option("--product-category", default=None, help="Default Product Category (SC-09).")
+@click.option("--mac-udf", default=None, help="UDF holding MAC addresses (Q3).")
+@click.pass_context
+def settings_cmd(ctx: click.Context, show_options: bool, select_all: bool, **opts: Any) -> None:
+    """Show or change the sync settings; saving validates and queues a sync (SC-10)."""
+    with _errors():
+        svc = _service(ctx)
+        if show_options:
+            for name, choices in svc.tenant_options().items():
+                t = Table(title=name)
+                t.add_column("value")
+                t.add_column("label")
+                for v, label in choices.items():
+                    t.add_row(v, label)
+                console.print(t)
+            return
+        s = svc.settings
+        changes: dict[str, Any] = {}
+        if select_all:
+            o = svc.tenant_options()
+            changes.update(account_types=set(o["account_types"]), ci_types=set(o["ci_types"]),
+                           queues=set(o["queues"]))
+        mapping: dict[str, tuple[str, Callable[[Any], Any]]] = {
+            "account_type": ("account_types", _split), "classification": ("classifications", _split),
+            "ci_type": ("ci_types", _split), "queue": ("queues", _split),
+            "classification_sync": ("classification_sync", bool),
+            "without_classification": ("sync_without_classification", bool),
+            "without_ci_type": ("sync_without_ci_type", bool), "contacts": ("contacts_enabled", bool),
+            "locations": ("locations_enabled", bool),
+            "ticket_months": ("ticket_months", lambda v: v or None),
+            "account_manager": ("default_account_manager", int), "material_code": ("default_material_code", str),
+            "product_category": ("default_product_category", str), "mac_udf": ("mac_udf_name", str)}
+        for opt, value in opts.items():
+            if value is None or value == ():
+                continue
+            field, conv = mapping[opt]
+            changes[field] = conv(value)
+        if changes:
+            s = s.with_(**changes)
+            svc.save_settings(s)
+            console.print("[green]Settings saved; a sync is queued.[/green]")
+        console.print_json(json.dumps(s.to_json()))
+
+
+class _Bar:
+    """Adapts the pull's progress callback to a rich progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("Starting", total=None)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.progress.update(self.task, description=stage, completed=done, total=total or None)
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Full pass (default: incremental when possible).")
+@click.pass_context
+def sync(ctx: click.Context, full: bool) -> None:
+    """Run a sync pass now ("Start Manual Sync")."""
+    with _errors():
+        svc = _service(ctx)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console, transient=True,
+                      disable=not err_console.is_terminal) as progress:
+            result = svc.run_pass(full=full, progress=_Bar(progress))
+        if result.status != "ok":
+            _fail(result.error_kind or "sync", result.error or "sync failed")
+        _print_counts(result.to_json())
+
+
+def _print_counts(res: dict[str, Any]) -> None:
+    t = Table(title=f"{'Full' if res['full'] else 'Incremental'} pass #{res['pass_id']}")
+    cols = ("fetched", "created", "updated", "linked", "orphaned", "skipped", "failed")
+    t.add_column("kind", no_wrap=True)
+    for c in cols:
+        t.add_column(c, justify="right")
+    for kind, c in res["counts"].items():
+        c = {**c, "linked": c["linked"] + c["relinked"]}
+        t.add_row(kind, *(str(c[x]) for x in cols))
+    console.print(t)
+    console.print(f"{res['api_calls']} API calls, {res['duration_s']:.2f}s")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Integration status and Manage Data summary (ST-01, ST-04)."""
+    with _errors():
+        st = _service(ctx).status()
+        if as_json:
+            click.echo(json.dumps(st, indent=2, sort_keys=True, default=str))
+            return
+        if not st["connected"]:
+            console.print("Not connected.")
+            return
+        console.print(f"Status: [bold]{st['status']}[/bold]  Zone: {st['zone_host']} ({st['zone_source']})")
+        if st.get("last_error"):
+            console.print(f"[red]Last error:[/red] {st['last_error']}")
+        console.print(f"Last sync: {st['last_sync_at']}  Next: {st['next_sync_at']}")
+        t = Table(title="Manage Data")
+        for c in ("category", "synced", "orphaned", "disconnected", "errors", "sync active"):
+            t.add_column(c)
+        for kind, s in st["summary"].items():
+            t.add_row(kind, str(s["synced"]), str(s["orphaned"]), str(s["disconnected"]), str(s["errors"]),
+                      "Yes" if s["sync_active"] else "No")
+        console.print(t)
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def logs(ctx: click.Context, limit: int) -> None:
+    """Sync logs, oldest first (ST-02)."""
+    with _errors():
+        for entry in _service(ctx).logs(limit):
+            style = {"error": "red", "warning": "yellow"}.get(entry["level"], "")
+            line = f"{entry['at']} {entry['level']:<7} {entry['message']}"
+            console.print(f"[{style}]{line}[/{style}]" if style else line, highlight=False, soft_wrap=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(obj={"db": os.environ.get("AUTOTASK_SYNC_DB", DEFAULT_DB)})

@@ -32,6 +32,8 @@ class MockConfig:
     max_page_size: int = 500
     max_conditions: int = 500
     max_udf_filters: int = 1
+    # With includeFields: "all" UDFs still come back (research note §4), or only the "named" ones.
+    include_fields_udfs: Literal["all", "named"] = "all"
     # Whether the nextPageUrl of a POST query also carries ?search= (then a GET on it works too).
     post_next_page_includes_search: bool = False
     # Permission failures: 403 {"errors": [...]} or the 500 "adequate permissions" variant (django-autotask notes).
@@ -48,8 +50,9 @@ class MockConfig:
     # Usage-based added latency: [percent of request_threshold already used, seconds added]; the highest tier
     # reached applies ([3RD]: about +0.5 s from 50 %, +1 s from 75 %; exact tiers UNVERIFIED).
     latency_tiers: list[list[float]] = field(default_factory=lambda: [[50, 0.5], [75, 1.0]])
-    # Multiplies the threshold window and every added latency: 0.001 runs the 60-minute window in 3.6 s of
-    # tenant-clock time and turns +0.5 s into 0.5 ms (ThresholdInformation still reports the nominal minutes).
+    # Multiplies the threshold window and the usage-based latency (use values <= 1): 0.001 runs the 60-minute
+    # window in 3.6 s of tenant-clock time and turns +0.5 s into 0.5 ms (ThresholdInformation still reports the
+    # nominal minutes). Fault-rule latency is never scaled.
     throttle_time_scale: float = 1.0
     # At 100 % of request_threshold: 429 + Retry-After until the oldest request leaves the window (False: count only).
     threshold_enforced: bool = True

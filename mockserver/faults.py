@@ -1,7 +1,594 @@
-"""faults feature (to be built)."""
+"""Fault injection: seeded rules that match API calls and answer them wrongly, on purpose and reproducibly.
+
+A rule comes from the admin API (``POST /_mock/faults``) or from a tenant fixture's top-level ``faults:``
+list (so a scenario file carries its failures and QA replays them exactly; resetting the tenant re-arms
+them). Rules are tried in order - admin rules first, then the tenant's fixture rules - and the first one
+that *fires* acts; later rules do not see the call.
+
+Matching (all given conditions must hold; keys are camelCase as in fixtures)::
+
+    method: GET | [POST, PATCH]          # case-insensitive; omitted = any
+    path: "*/Companies/query*"           # case-insensitive glob on the request path ("Companies/query" = "*/Companies/query")
+    pathRegex: "/companies/\\d+$"        # case-insensitive regex search, instead of / as well as path
+    entity: Companies                    # route entity, path or model name
+    kind: query                          # route kind: query count next item collection child_collection child_item …
+    tenant: basic                        # admin rules only (fixture rules belong to their tenant)
+    integrationCode: TESTCODE
+    userName: sync@basic.apiuser.com
+    nth: 3 | [2, 5]                      # only the 3rd (2nd and 5th) call that matches the conditions above
+    probability: 0.25                    # fire on a seeded draw (seed: rule ``seed`` or MockConfig.fault_seed)
+    times: 2                             # fire at most twice, then stay listed as exhausted (omitted = until cleared)
+
+Actions (combinable; applied in this order)::
+
+    latency: 2.5                         # seconds added (injectable sleep, see throttle.set_sleep)
+    drop: true                           # the connection is closed without a response
+    status: 503                          # answer this status instead of running the handler
+    body: {"errors": ["…"]} | "text"     # with status: the body (default an {"errors": [...]} naming the fault)
+    headers: {Retry-After: "30"}         # with status: extra headers
+    commit: true                         # run the handler first (the write happens), then drop / answer status
+    omitRecords: 2 | {count: 2} | {ids: [5, 9]} | {fraction: 0.1}
+                                         # query pages lose records; pageDetails.count still matches the items
+    truncate: true | 0.5 | {bytes: 40} | {fraction: 0.5, keepLength: true}
+                                         # the body is cut (keepLength: Content-Length still announces it all,
+                                         # so an HTTP client sees the connection end mid-body)
+
+Dropped connections: over a real server (waitress, werkzeug) the socket is shut down, so the client gets
+a connection error (requests.ConnectionError). In-process there is no socket: the response then carries
+``X-Mock-Fault: drop`` (status 502, empty body) and an in-process transport (mockserver.intercept) must
+raise :class:`DroppedConnection` - a ``requests.ConnectionError`` - instead of returning it
+(:func:`is_dropped` tells). Every fired rule is described in ``call.extra["fault"]`` for the journal.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import json
+import random
+import re
+import socket
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from flask import Response, request
+
+DROP_HEADER = "X-Mock-Fault"
+DROP_VALUE = "drop"
+FAULTS_KEY = "autotask_mock_faults"
+
+MATCH_KEYS = ("method", "path", "pathRegex", "entity", "kind", "tenant", "integrationCode", "userName",
+              "nth", "probability", "seed", "times")
+ACTION_KEYS = ("latency", "drop", "status", "body", "headers", "commit", "omitRecords", "truncate")
+RULE_KEYS = ("id", "description", *MATCH_KEYS, *ACTION_KEYS)
+
+
+class DroppedConnection(requests.exceptions.ConnectionError):
+    """Raised by in-process transports for a response marked ``X-Mock-Fault: drop``."""
+
+
+def is_dropped(headers: Mapping[str, str]) -> bool:
+    """Whether a response stands for a dropped connection (in-process transports must raise instead)."""
+    for key, value in headers.items():
+        if key.lower() == DROP_HEADER.lower() and str(value).strip().lower() == DROP_VALUE:
+            return True
+    return False
+
+
+class FaultRuleError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+# ------------------------------------------------------------------ rules
+@dataclass
+class FaultRule:
+    id: str
+    raw: dict[str, Any]
+    source: str = "admin"
+    methods: frozenset[str] | None = None
+    path_glob: str | None = None
+    path_regex: re.Pattern[str] | None = None
+    entity: str | None = None
+    kind: str | None = None
+    tenant: str | None = None
+    integration_code: str | None = None
+    user_name: str | None = None
+    nth: frozenset[int] | None = None
+    probability: float | None = None
+    times: int | None = None
+    latency: float = 0.0
+    drop: bool = False
+    status: int | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    commit: bool = False
+    omit: dict[str, Any] | None = None
+    truncate: dict[str, Any] | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    matched: int = 0
+    fired: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def matches(self, call) -> bool:
+        """The static conditions (everything but nth / probability / times)."""
+        if self.methods is not None and call.method.upper() not in self.methods:
+            return False
+        path = call.path or ""
+        if self.path_glob is not None and not fnmatch.fnmatchcase(path.lower(), self.path_glob):
+            return False
+        if self.path_regex is not None and not self.path_regex.search(path):
+            return False
+        route = call.route
+        if self.entity is not None:
+            spec = route.entity if route is not None else None
+            if spec is None or self.entity not in (spec.name.lower(), spec.model.lower()):
+                return False
+        if self.kind is not None and (route is None or route.kind.lower() != self.kind):
+            return False
+        if self.tenant is not None and (call.tenant is None or call.tenant.name.lower() != self.tenant):
+            return False
+        if self.integration_code is not None and (call.integration_code or "").lower() != self.integration_code:
+            return False
+        if self.user_name is not None and (call.user is None or call.user.user_name.lower() != self.user_name):
+            return False
+        return True
+
+    def describe(self) -> str:
+        parts = []
+        if self.latency:
+            parts.append(f"latency +{self.latency:g}s")
+        if self.drop:
+            parts.append("drop connection")
+        if self.status is not None:
+            parts.append(f"status {self.status}")
+        if self.commit:
+            parts.append("after the handler ran")
+        if self.omit is not None:
+            parts.append(f"omit records {json.dumps(self.omit, sort_keys=True)}")
+        if self.truncate is not None:
+            parts.append(f"truncate {json.dumps(self.truncate, sort_keys=True)}")
+        return ", ".join(parts)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "rule": self.raw,
+            "matched": self.matched,
+            "fired": self.fired,
+            "remaining": None if self.times is None else max(0, self.times - self.fired),
+            "active": not self.exhausted,
+            "action": self.describe(),
+        }
+
+
+def _lower_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k).lower(): v for k, v in raw.items()}
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def parse_rule(raw: Any, *, rule_id: str, source: str = "admin", default_seed: int = 0) -> FaultRule:
+    """Validate one rule document and build a FaultRule; every problem is reported at once."""
+    if not isinstance(raw, Mapping):
+        raise FaultRuleError([f"a fault rule must be a mapping, got {type(raw).__name__}"])
+    problems: list[str] = []
+    known = {k.lower(): k for k in RULE_KEYS}
+    for key in raw:
+        if str(key).lower() not in known:
+            problems.append(f"unknown key {key!r} (known: {', '.join(RULE_KEYS)})")
+    r = _lower_keys(raw)
+    rule = FaultRule(id=str(r.get("id") or rule_id), raw=dict(raw), source=source)
+
+    method = r.get("method")
+    if method is not None and method != "*":
+        methods = [method] if isinstance(method, str) else method
+        if not isinstance(methods, list) or not all(isinstance(m, str) and m for m in methods):
+            problems.append("method: must be a method name or a list of them")
+        else:
+            rule.methods = frozenset(m.upper() for m in methods)
+    path = r.get("path")
+    if path is not None:
+        if not isinstance(path, str) or not path:
+            problems.append("path: must be a non-empty glob")
+        else:
+            glob = path.lower()
+            if not glob.startswith(("/", "*")):
+                glob = "*/" + glob
+            rule.path_glob = glob
+    regex = r.get("pathregex")
+    if regex is not None:
+        try:
+            rule.path_regex = re.compile(str(regex), re.IGNORECASE)
+        except re.error as exc:
+            problems.append(f"pathRegex: {exc}")
+    for key, attr in (("entity", "entity"), ("kind", "kind"), ("tenant", "tenant"),
+                      ("integrationcode", "integration_code"), ("username", "user_name")):
+        value = r.get(key)
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"{known[key]}: must be a non-empty string")
+            else:
+                setattr(rule, attr, value.strip().lower())
+    nth = r.get("nth")
+    if nth is not None:
+        values = [nth] if isinstance(nth, int) and not isinstance(nth, bool) else nth
+        if not isinstance(values, list) or not values or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in values
+        ):
+            problems.append("nth: must be a positive integer or a list of them (1 = the first matching call)")
+        else:
+            rule.nth = frozenset(values)
+    probability = r.get("probability")
+    if probability is not None:
+        if not _positive_number(probability) or probability > 1:
+            problems.append("probability: must be a number between 0 and 1")
+        else:
+            rule.probability = float(probability)
+    seed = r.get("seed", default_seed)
+    rule.rng = random.Random(f"{seed}:{rule.id}")
+    times = r.get("times")
+    if times is not None:
+        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+            problems.append("times: must be a positive integer (omit it for 'until cleared')")
+        else:
+            rule.times = times
+
+    latency = r.get("latency")
+    if latency is not None:
+        if not _positive_number(latency):
+            problems.append("latency: must be a non-negative number of seconds")
+        else:
+            rule.latency = float(latency)
+    drop = r.get("drop", False)
+    if not isinstance(drop, bool):
+        problems.append("drop: must be true or false")
+    else:
+        rule.drop = drop
+    status = r.get("status")
+    if status is not None:
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            problems.append("status: must be an HTTP status code (100-599)")
+        else:
+            rule.status = status
+    rule.body = r.get("body")
+    headers = r.get("headers") or {}
+    if not isinstance(headers, Mapping):
+        problems.append("headers: must be a mapping of header name to value")
+    else:
+        rule.headers = {str(k): str(v) for k, v in headers.items()}
+    if (rule.body is not None or headers) and rule.status is None:
+        problems.append("body / headers: only meaningful together with status")
+    commit = r.get("commit", False)
+    if not isinstance(commit, bool):
+        problems.append("commit: must be true or false")
+    else:
+        rule.commit = commit
+    if rule.drop and rule.status is not None:
+        problems.append("drop and status cannot be combined (a dropped connection has no status)")
+
+    omit = r.get("omitrecords")
+    if omit is not None:
+        if isinstance(omit, int) and not isinstance(omit, bool):
+            omit = {"count": omit}
+        if not isinstance(omit, Mapping):
+            problems.append("omitRecords: must be a count or a mapping with count, ids or fraction")
+        else:
+            o = _lower_keys(omit)
+            spec: dict[str, Any] = {}
+            if "count" in o:
+                if not isinstance(o["count"], int) or isinstance(o["count"], bool) or o["count"] < 1:
+                    problems.append("omitRecords.count: must be a positive integer")
+                spec["count"] = o["count"]
+            if "ids" in o:
+                if not isinstance(o["ids"], list) or not all(isinstance(i, int) for i in o["ids"]):
+                    problems.append("omitRecords.ids: must be a list of record ids")
+                spec["ids"] = o["ids"]
+            if "fraction" in o:
+                if not _positive_number(o["fraction"]) or o["fraction"] > 1:
+                    problems.append("omitRecords.fraction: must be a number between 0 and 1")
+                spec["fraction"] = o["fraction"]
+            if not spec or set(o) - {"count", "ids", "fraction"}:
+                problems.append("omitRecords: give exactly the keys count, ids or fraction")
+            rule.omit = spec
+    truncate = r.get("truncate")
+    if truncate is not None and truncate is not False:
+        if truncate is True:
+            truncate = {"fraction": 0.5}
+        elif _positive_number(truncate):
+            truncate = {"fraction": truncate} if truncate < 1 else {"bytes": int(truncate)}
+        if not isinstance(truncate, Mapping):
+            problems.append("truncate: must be true, a fraction, a byte count or {bytes|fraction, keepLength}")
+        else:
+            t = _lower_keys(truncate)
+            spec = {"keepLength": bool(t.get("keeplength", False))}
+            if "bytes" in t:
+                if not isinstance(t["bytes"], int) or t["bytes"] < 0:
+                    problems.append("truncate.bytes: must be a non-negative integer")
+                spec["bytes"] = t["bytes"]
+            elif "fraction" in t:
+                if not _positive_number(t["fraction"]) or t["fraction"] >= 1:
+                    problems.append("truncate.fraction: must be a number in [0, 1)")
+                spec["fraction"] = t["fraction"]
+            else:
+                spec["fraction"] = 0.5
+            rule.truncate = spec
+    if not (rule.latency or rule.drop or rule.status is not None or rule.omit is not None or rule.truncate is not None):
+        problems.append("a fault rule needs an action: latency, drop, status, omitRecords or truncate")
+    if problems:
+        raise FaultRuleError([f"fault {rule.id}: {p}" for p in problems])
+    return rule
+
+
+def validate_fault_rules(rules: Any) -> list[str]:
+    """Problems in a fixture's ``faults:`` list (empty when valid) - for fixture validators."""
+    if rules is None:
+        return []
+    if not isinstance(rules, list):
+        return [f"faults: must be a list, got {type(rules).__name__}"]
+    problems: list[str] = []
+    for index, raw in enumerate(rules):
+        try:
+            parse_rule(raw, rule_id=f"#{index + 1}", source="fixture")
+        except FaultRuleError as exc:
+            problems.extend(f"faults[{index}]: {p}" for p in exc.problems)
+    return problems
+
+
+# ------------------------------------------------------------------ the injector
+class FaultInjector:
+    """All fault rules of one app: admin rules plus, per tenant, the rules its fixture carries."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.lock = threading.Lock()
+        self.admin_rules: list[FaultRule] = []
+        self._counter = 0
+
+    # rules -------------------------------------------------------------
+    def tenant_rules(self, tenant) -> list[FaultRule]:
+        with self.lock:
+            return self._tenant_rules_locked(tenant)
+
+    def _tenant_rules_locked(self, tenant) -> list[FaultRule]:
+        rules = tenant.extra.get("faults")
+        if rules is None:
+            raw_rules = (tenant.extra.get("fixture") or {}).get("faults") or []
+            rules = []
+            for index, raw in enumerate(raw_rules):
+                rules.append(
+                    parse_rule(raw, rule_id=f"{tenant.name}-{index + 1}", source=f"fixture:{tenant.name}",
+                               default_seed=self.config.fault_seed)
+                )
+            tenant.extra["faults"] = rules
+        return rules
+
+    def add(self, raw: Any, *, tenant: str | None = None) -> FaultRule:
+        with self.lock:
+            self._counter += 1
+            rule_id = f"f{self._counter}"
+            if isinstance(raw, Mapping) and tenant and not any(str(k).lower() == "tenant" for k in raw):
+                raw = {**raw, "tenant": tenant}
+            rule = parse_rule(raw, rule_id=rule_id, default_seed=self.config.fault_seed)
+            if any(r.id == rule.id for r in self.admin_rules):
+                raise FaultRuleError([f"fault {rule.id}: a rule with this id already exists"])
+            self.admin_rules.append(rule)
+            return rule
+
+    def all_rules(self, tenants: Iterable[Any], tenant: str | None = None) -> list[FaultRule]:
+        with self.lock:
+            out = [r for r in self.admin_rules if tenant is None or r.tenant in (None, tenant.lower())]
+            for state in tenants:
+                if tenant is None or state.name.lower() == tenant.lower():
+                    out.extend(self._tenant_rules_locked(state))
+            return out
+
+    def find(self, tenants: Iterable[Any], rule_id: str) -> FaultRule | None:
+        for rule in self.all_rules(tenants):
+            if rule.id == rule_id:
+                return rule
+        return None
+
+    def remove(self, tenants: Iterable[Any], rule_id: str) -> bool:
+        with self.lock:
+            before = len(self.admin_rules)
+            self.admin_rules = [r for r in self.admin_rules if r.id != rule_id]
+            if len(self.admin_rules) != before:
+                return True
+            for state in tenants:
+                rules = self._tenant_rules_locked(state)
+                kept = [r for r in rules if r.id != rule_id]
+                if len(kept) != len(rules):
+                    state.extra["faults"] = kept
+                    return True
+            return False
+
+    def clear(self, tenants: Iterable[Any], tenant: str | None = None, source: str | None = None) -> int:
+        """Remove admin rules (``source`` "admin") and/or fixture rules ("fixture"); both when None."""
+        removed = 0
+        with self.lock:
+            if source in (None, "admin"):
+                kept = [r for r in self.admin_rules if tenant is not None and r.tenant != tenant.lower()]
+                removed += len(self.admin_rules) - len(kept)
+                self.admin_rules = kept
+            if source in (None, "fixture"):
+                for state in tenants:
+                    if tenant is None or state.name.lower() == tenant.lower():
+                        removed += len(self._tenant_rules_locked(state))
+                        state.extra["faults"] = []
+        return removed
+
+    # evaluation ----------------------------------------------------------
+    def evaluate(self, call) -> FaultRule | None:
+        """The rule that fires for this call (counting matches as a side effect), or None."""
+        with self.lock:
+            rules = list(self.admin_rules)
+            if call.tenant is not None:
+                rules.extend(self._tenant_rules_locked(call.tenant))
+            for rule in rules:
+                if rule.exhausted or not rule.matches(call):
+                    continue
+                rule.matched += 1
+                if rule.nth is not None and rule.matched not in rule.nth:
+                    continue
+                if rule.probability is not None and rule.rng.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                return rule
+            return None
+
+
+def get_injector(app) -> FaultInjector:
+    return app.extensions[FAULTS_KEY]
+
+
+# ------------------------------------------------------------------ actions
+def drop_connection() -> Response:
+    """Shut the client's socket (real servers) and return the in-process marker response."""
+    environ = request.environ
+    sock = None
+    checker = environ.get("waitress.client_disconnected")
+    channel = getattr(checker, "__self__", None)
+    if channel is not None:
+        sock = getattr(channel, "socket", None)
+    if sock is None:
+        sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    resp = Response(b"", status=502)
+    resp.headers[DROP_HEADER] = DROP_VALUE
+    return resp
+
+
+def injected_response(rule: FaultRule) -> Response:
+    from mockserver.app import json_response
+
+    status = rule.status or 500
+    headers = dict(rule.headers)
+    if status == 429 and not any(k.lower() == "retry-after" for k in headers):
+        headers["Retry-After"] = "60"
+    body = rule.body
+    if body is None:
+        body = {"errors": [f"Injected fault {rule.id}: the mock answered HTTP {status} on purpose."]}
+    if isinstance(body, str | bytes):
+        data = body.encode() if isinstance(body, str) else body
+        resp = Response(data, status=status, content_type="text/plain; charset=utf-8")
+        for key, value in headers.items():
+            resp.headers[key] = value
+        return resp
+    return json_response(body, status, headers)
+
+
+def omit_records(rule: FaultRule, response: Response) -> tuple[Response, list[int]]:
+    from mockserver.app import json_response
+
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return response, []
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        return response, []
+    spec = rule.omit or {}
+    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    drop: set[Any] = set()
+    if "ids" in spec:
+        drop |= set(spec["ids"]) & set(ids)
+    n = 0
+    if "count" in spec:
+        n = int(spec["count"])
+    elif "fraction" in spec:
+        n = int(round(len(ids) * float(spec["fraction"])))
+    candidates = [i for i in ids if i not in drop]
+    if n > 0 and candidates:
+        drop |= set(rule.rng.sample(candidates, min(n, len(candidates))))
+    if not drop:
+        return response, []
+    body["items"] = [item for item in items if not (isinstance(item, dict) and item.get("id") in drop)]
+    details = body.get("pageDetails")
+    if isinstance(details, dict) and "count" in details:
+        details["count"] = len(body["items"])  # plausible: the page looks complete
+    out = json_response(body, response.status_code)
+    for key, value in response.headers.items():
+        if key.lower() not in ("content-length", "content-type"):
+            out.headers[key] = value
+    return out, sorted(drop)
+
+
+def truncate_body(rule: FaultRule, response: Response) -> Response:
+    data = response.get_data()
+    spec = rule.truncate or {}
+    if "bytes" in spec:
+        cut = min(int(spec["bytes"]), max(0, len(data) - 1))
+    else:
+        cut = int(len(data) * float(spec.get("fraction", 0.5)))
+    out = Response(data[:cut], status=response.status_code)
+    for key, value in response.headers.items():
+        if key.lower() != "content-length":
+            out.headers[key] = value
+    out.headers["Content-Length"] = str(len(data) if spec.get("keepLength") else cut)
+    return out
+
 
 def install(app, ctx) -> None:
-    """No-op until the feature lands."""
+    from mockserver.admin.faults_webhooks import register_faults_admin
+    from mockserver.throttle import get_sleep
+
+    injector = FaultInjector(ctx.config)
+    app.extensions[FAULTS_KEY] = injector
+    # Fail fast on broken fixture rules of the tenants loaded at start-up.
+    problems: list[str] = []
+    for state in ctx.store.tenants.values():
+        try:
+            injector.tenant_rules(state)
+        except FaultRuleError as exc:
+            problems.extend(f"tenant {state.name}: {p}" for p in exc.problems)
+    if problems:
+        raise FaultRuleError(problems)
+
+    def wrapper(call, proceed):
+        try:
+            rule = injector.evaluate(call)
+        except FaultRuleError as exc:  # a broken fixture rule of a tenant added later
+            from mockserver.app import error_response
+            from mockserver.errors import AutotaskError
+
+            return error_response(AutotaskError(f"The mock's fault rules are invalid: {exc}"))
+        if rule is None:
+            return proceed()
+        note = f"{rule.id}: {rule.describe()}"
+        if rule.times is not None:
+            note += f" ({rule.fired}/{rule.times})"
+        call.extra["fault"] = note
+        if rule.latency:
+            get_sleep(app)(rule.latency)
+        if rule.drop and not rule.commit:
+            return drop_connection()
+        if rule.status is not None and not rule.commit:
+            return injected_response(rule)
+        response = proceed()
+        if rule.drop:
+            return drop_connection()
+        if rule.status is not None:
+            return injected_response(rule)
+        if rule.omit is not None and response.status_code == 200:
+            response, omitted = omit_records(rule, response)
+            call.extra["fault"] = f"{note}; omitted ids {omitted}"
+        if rule.truncate is not None:
+            response = truncate_body(rule, response)
+        return response
+
+    ctx.wrappers.append(wrapper)
+    register_faults_admin(app, ctx, injector)

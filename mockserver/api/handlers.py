@@ -206,10 +206,13 @@ class ApiHandlers:
             if after_id is not None and after_id < 0:
                 after_id = None
         page = tenant.run_query(spec, query, after_id=after_id, page_size=page_size)
+        # includeFields: the research note says userDefinedFields always come along (default "all"); the
+        # apigrate README shows them empty unless asked for ("named": only UDFs named in includeFields).
+        only_udfs = query.include_udfs if self.config.include_fields_udfs == "named" else None
         with tenant.lock:
             defs = tenant.udf_defs(spec.name)
             items = [
-                to_api(spec, r, defs, include=query.include_fields, mask_protected=mask, include_udfs=query.include_udfs)
+                to_api(spec, r, defs, include=query.include_fields, mask_protected=mask, include_udfs=only_udfs)
                 for r in page.items
             ]
         echo = search_text if search_text is not None else (

@@ -57,10 +57,16 @@ def test_udf_filter(api):
 
 def test_include_fields_projects(api):
     found = api.query("Companies", {"op": "eq", "field": "id", "value": 1}, includeFields=["CompanyName", "city"])
-    assert found["items"] == [{"id": 1, "companyName": "Acme Corp", "city": "Springfield", "userDefinedFields": []}]
-    found = api.query("Companies", {"op": "eq", "field": "id", "value": 1}, includeFields=["city", "number of employees"])
-    assert found["items"] == [{"id": 1, "city": "Springfield",
+    assert found["items"] == [{"id": 1, "companyName": "Acme Corp", "city": "Springfield",
                                "userDefinedFields": [{"name": "Number of Employees", "value": "42"}]}]
+
+
+def test_include_fields_udfs_named_setting():
+    named = Api(make_app(include_fields_udfs="named").test_client(), BASIC_HEADERS)
+    found = named.query("Companies", {"op": "eq", "field": "id", "value": 1}, includeFields=["city"])
+    assert found["items"] == [{"id": 1, "city": "Springfield", "userDefinedFields": []}]
+    found = named.query("Companies", {"op": "eq", "field": "id", "value": 1}, includeFields=["city", "number of employees"])
+    assert found["items"][0]["userDefinedFields"] == [{"name": "Number of Employees", "value": "42"}]
 
 
 def test_query_errors_are_autotask_shaped(api):

@@ -455,6 +455,9 @@ def project(query: Query, record: Mapping[str, Any]) -> Record:
 # ----------------------------------------------------------------------------------------------
 
 
+_RANGE_TYPES = frozenset({"datetime", "integer", "long", "short", "double", "decimal"})
+
+
 def _conjuncts(node: Node) -> Iterator[Node]:
     """Nodes that must all hold: the root AND, flattened through nested ANDs and single-child groups."""
     if isinstance(node, Group) and (node.op == "and" or len(node.items) == 1):
@@ -471,6 +474,7 @@ class _Plan:
     id_set: set[int] | None = None  # ids allowed by id eq/in
     only_id_conditions: bool = True  # the id bounds/set alone decide the predicate
     index_options: list[tuple[FieldKey, frozenset[Hashable]]] = field(default_factory=list)
+    range_options: list[tuple[FieldKey, str, Any]] = field(default_factory=list)
 
     def narrow_after(self, bound: int) -> None:
         self.after = bound if self.after is None else max(self.after, bound)
@@ -503,6 +507,13 @@ def _plan(query: Query) -> _Plan:
         plan.only_id_conditions = False
         if isinstance(node, Condition) and node.index_keys is not None:
             plan.index_options.append((node.field_key, node.index_keys))
+        elif (
+            isinstance(node, Condition)
+            and node.op in _ORDER_OPS
+            and node.data_type in _RANGE_TYPES
+            and not isinstance(node.operand, bool)
+        ):
+            plan.range_options.append((node.field_key, node.op, node.operand))
     return plan
 
 
@@ -525,6 +536,11 @@ def _candidates(table: Table, plan: _Plan, after_id: int | None) -> Iterator[int
         if size < best_size:
             best_size = size
             source = table.index_ids_from(field_key, keys, start)
+    for field_key, op, bound in plan.range_options:
+        lo, hi = table.range_slice(field_key, op, bound)
+        if hi - lo < best_size:
+            best_size = hi - lo
+            source = iter(sorted(i for i in table.range_ids(field_key, lo, hi) if start is None or i > start))
     if source is None:
         return table.ids_from(start, upto)
     if upto is None:

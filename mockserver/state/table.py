@@ -50,6 +50,27 @@ def record_value(record: Mapping[str, Any], field_key: FieldKey) -> Any:
     return record.get(field_key)
 
 
+_MIN_ID = -(2**63)
+_MAX_ID = 2**63
+
+
+def _range_value(value: Any) -> Any:
+    """The value a range index orders by: datetimes and numbers only (never bools, strings or NaN)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float) and value == value:
+        return value
+    from datetime import datetime
+
+    return value if isinstance(value, datetime) else None
+
+
+def _range_remove(entries: list[tuple[Any, int]], value: Any, record_id: int) -> None:
+    pos = bisect_left(entries, (value, record_id))
+    if pos < len(entries) and entries[pos] == (value, record_id):
+        del entries[pos]
+
+
 def _index_key(value: Any) -> Hashable | None:
     """Key a record value is indexed under; ``None`` for values no eq/in can match (null, NaN, unhashable)."""
     if value is None or (isinstance(value, float) and value != value):
@@ -102,13 +123,16 @@ def _tail(ids: list[int], start: int, stop: int | None = None) -> Iterator[int]:
 class Table:
     """Records of one entity for one tenant (see the module docstring; not thread-safe)."""
 
-    __slots__ = ("name", "_records", "_ids", "_indexes")
+    __slots__ = ("name", "_records", "_ids", "_indexes", "_ranges")
 
     def __init__(self, name: str = "", *, indexed_fields: Iterable[FieldKey] = ()) -> None:
         self.name = name
         self._records: dict[int, Record] = {}
         self._ids: list[int] = []
         self._indexes: dict[FieldKey, _Index] = {}
+        # Range indexes: field -> sorted [(value, id)] for datetime/numeric fields used with gt/gte/lt/lte
+        # (incremental syncs ask "lastActivityDate gt X" over 100k records).
+        self._ranges: dict[FieldKey, list[tuple[Any, int]]] = {}
         for field_key in indexed_fields:
             self.ensure_index(field_key)
 
@@ -144,6 +168,10 @@ class Table:
             key = _index_key(record_value(record, field_key))
             if key is not None:
                 _index_add(index, key, record_id)
+        for field_key, entries in self._ranges.items():
+            value = _range_value(record_value(record, field_key))
+            if value is not None:
+                insort(entries, (value, record_id))
 
     def replace(self, record_id: int, record: Record) -> Record:
         """Swap in a new version of a record, re-indexing only the indexed fields whose value changed.
@@ -166,6 +194,15 @@ class Table:
                 _index_remove(index, old_key, record_id)
             if new_key is not None:
                 _index_add(index, new_key, record_id)
+        for field_key, entries in self._ranges.items():
+            old_value = _range_value(record_value(old, field_key))
+            new_value = _range_value(record_value(record, field_key))
+            if old_value == new_value and type(old_value) is type(new_value):
+                continue
+            if old_value is not None:
+                _range_remove(entries, old_value, record_id)
+            if new_value is not None:
+                insort(entries, (new_value, record_id))
         self._records[record_id] = record
         return old
 
@@ -178,7 +215,39 @@ class Table:
             key = _index_key(record_value(record, field_key))
             if key is not None:
                 _index_remove(index, key, record_id)
+        for field_key, entries in self._ranges.items():
+            value = _range_value(record_value(record, field_key))
+            if value is not None:
+                _range_remove(entries, value, record_id)
         return record
+
+    # -- range indexes -------------------------------------------------------------------------
+
+    def ensure_range_index(self, field_key: FieldKey) -> None:
+        if field_key in self._ranges:
+            return
+        entries = []
+        for record_id, record in self._records.items():
+            value = _range_value(record_value(record, field_key))
+            if value is not None:
+                entries.append((value, record_id))
+        entries.sort()
+        self._ranges[field_key] = entries
+
+    def range_slice(self, field_key: FieldKey, op: str, bound: Any) -> tuple[int, int]:
+        """Positions [lo, hi) of the entries satisfying ``value <op> bound`` (builds the index lazily)."""
+        self.ensure_range_index(field_key)
+        entries = self._ranges[field_key]
+        if op == "gt":
+            return bisect_right(entries, (bound, _MAX_ID)), len(entries)
+        if op == "gte":
+            return bisect_left(entries, (bound, _MIN_ID)), len(entries)
+        if op == "lt":
+            return 0, bisect_left(entries, (bound, _MIN_ID))
+        return 0, bisect_right(entries, (bound, _MAX_ID))  # lte
+
+    def range_ids(self, field_key: FieldKey, lo: int, hi: int) -> list[int]:
+        return [record_id for _value, record_id in self._ranges[field_key][lo:hi]]
 
     # -- id order ------------------------------------------------------------------------------
 

@@ -296,3 +296,37 @@ def test_updates_on_big_table_keep_index_in_step(big: Table) -> None:
     finally:
         big.replace(77_777, old)
     assert execute(big, query).items == []
+
+
+def test_range_filter_on_a_datetime_uses_the_range_index_not_a_scan():
+    """An incremental sync's ``lastActivityDate gt X`` over 100,000 records examines only the matches."""
+    from datetime import UTC, datetime, timedelta
+
+    from mockserver.catalog.model import EntitySpec, FieldSpec
+    from mockserver.state import query as q
+    from mockserver.state.table import Table
+
+    spec = EntitySpec("Things", "Thing", {"id": FieldSpec("id", "long"), "lastActivityDate": FieldSpec("lastActivityDate", "datetime")})
+    table = Table("Things")
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for i in range(1, 100_001):
+        table.insert({"id": i, "lastActivityDate": start + timedelta(minutes=i)})
+    cutoff = start + timedelta(minutes=99_000)
+    query = q.parse_query({"filter": [{"op": "gt", "field": "lastActivityDate", "value": cutoff.isoformat()}]}, spec, {})
+    calls = 0
+    real = q.evaluate
+
+    def counting(node, record):
+        nonlocal calls
+        calls += 1
+        return real(node, record)
+
+    q.evaluate = counting
+    try:
+        page = q.execute(table, query, page_size=500)
+    finally:
+        q.evaluate = real
+    assert page.items[0]["id"] == 99_001 and page.has_more
+    assert calls <= 501
+    table.replace(5, {"id": 5, "lastActivityDate": cutoff + timedelta(days=1)})
+    assert q.count(table, query) == 1001

@@ -52,7 +52,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
 from flask import Response, request
 
 DROP_HEADER = "X-Mock-Fault"
@@ -65,8 +64,14 @@ ACTION_KEYS = ("latency", "drop", "status", "body", "headers", "commit", "omitRe
 RULE_KEYS = ("id", "description", *MATCH_KEYS, *ACTION_KEYS)
 
 
-class DroppedConnection(requests.exceptions.ConnectionError):
-    """Raised by in-process transports for a response marked ``X-Mock-Fault: drop``."""
+def __getattr__(name: str) -> Any:
+    # DroppedConnection subclasses requests' ConnectionError; it lives with the in-process transport so
+    # that serving (which never needs requests) does not pay for importing it at start-up.
+    if name == "DroppedConnection":
+        from mockserver.intercept import DroppedConnection
+
+        return DroppedConnection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_dropped(headers: Mapping[str, str]) -> bool:

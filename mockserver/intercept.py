@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
+
 from mockserver.admin.client import AdminClient, Credentials, TenantHandle
 
 AUTOTASK_URL = re.compile(r"^https?://webservices\d*\.autotask\.net(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
@@ -35,6 +37,10 @@ _HOP_BY_HOP = {"content-length", "host", "transfer-encoding", "connection"}
 
 _active: list[InProcessHandle] = []
 _active_lock = threading.Lock()
+
+
+class DroppedConnection(requests.exceptions.ConnectionError):
+    """Raised in-process for a response marked ``X-Mock-Fault: drop`` (an injected dropped connection)."""
 
 
 # ---------------------------------------------------------------------------------------------- WSGI bridge
@@ -103,7 +109,7 @@ def wsgi_callback(app) -> Callable[[Any], tuple[int, list[tuple[str, str]], byte
 
 def _dropped_connection(headers: list[tuple[str, str]]) -> Exception | None:
     try:
-        from mockserver.faults import DroppedConnection, is_dropped
+        from mockserver.faults import is_dropped
     except ImportError:  # pragma: no cover - faults is part of the package
         return None
     if not is_dropped(dict(headers)):

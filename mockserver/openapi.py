@@ -371,8 +371,6 @@ def build_document(catalog: Catalog, host: str = "webservices2.autotask.net") ->
         base = f"/V1.0/{spec.name}"
         created = "$response.body#/itemId"
         if spec.root_query:
-            fetched = "$response.body#/item/id"
-            fetched_links = {k: v for k, v in _root_links(spec, tag, fetched).items() if k != "GetById"}
             paths[f"{base}/query"] = {
                 "get": _op(f"{tag}_UrlParameterQuery", tag, query_result, params=[SEARCH_PARAM]),
                 "post": _op(f"{tag}_Query", tag, query_result, body=_ref("QueryModel")),
@@ -381,8 +379,8 @@ def build_document(catalog: Catalog, host: str = "webservices2.autotask.net") ->
                 "get": _op(f"{tag}_UrlParameterQueryCount", tag, _ref("QueryCountResultModel"), params=[SEARCH_PARAM]),
                 "post": _op(f"{tag}_QueryCount", tag, _ref("QueryCountResultModel"), body=_ref("QueryModel")),
             }
-            item_ops: dict[str, Any] = {"get": _op(f"{tag}_QueryItem", tag, item_result, params=[ID_PARAM],
-                                                   links=fetched_links or None)}
+            # No links from GET by id: its item is null for a missing id, and links must always resolve.
+            item_ops: dict[str, Any] = {"get": _op(f"{tag}_QueryItem", tag, item_result, params=[ID_PARAM])}
             if spec.root_delete:
                 item_ops["delete"] = _op(f"{tag}_DeleteEntity", tag, _ref("OperationResultModel"), params=[ID_PARAM],
                                          links={k: v for k, v in _root_links(spec, tag, created).items()

@@ -16,7 +16,6 @@ from mockserver.api.routes import Route
 from mockserver.catalog import EntitySpec
 from mockserver.config import MockConfig
 from mockserver.errors import ZONE_NOT_DETERMINED, AspNetError, AutotaskError, method_not_allowed
-from mockserver.state import query as q
 from mockserver.state.records import to_api
 from mockserver.state.tenant import Actor, TenantState
 

@@ -148,13 +148,20 @@ def to_api(
     include_udfs: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Serialise one record as the API returns it."""
-    out: dict[str, Any] = {}
-    wanted = None if include is None else set(include) | {"id"}
-    for name, fs in spec.fields.items():
-        if wanted is not None and name not in wanted:
-            continue
-        value = record.get(name)
-        out[name] = None if value is None else serialize(value, fs.data_type)
+    fields = spec.fields
+    if include is None:
+        # Every field, null when unset: start from all-null (C speed) and fill the few set ones.
+        out: dict[str, Any] = dict.fromkeys(fields)
+        for name, value in record.items():
+            if value is not None and name in out:
+                out[name] = serialize(value, fields[name].data_type)
+    else:
+        wanted = set(include) | {"id"}
+        out = {}
+        for name, fs in fields.items():
+            if name in wanted:
+                value = record.get(name)
+                out[name] = None if value is None else serialize(value, fs.data_type)
     if spec.has_user_defined_fields:
         stored = record.get(UDF_KEY) or {}
         udfs = []

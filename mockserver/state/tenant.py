@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -480,7 +480,7 @@ class TenantState:
                 continue
             self.table(spec.name).insert(record)
             self._note_id(spec.name, record["id"])
-        for spec, where, record in staged:
+        for spec, _where, record in staged:
             if record.get("id") is None:
                 record["id"] = self._allocate_id(spec.name)
                 self.table(spec.name).insert(record)

@@ -25,6 +25,7 @@ import json
 import math
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from mockserver.catalog.model import DATA_TYPES, FieldSpec
@@ -248,6 +249,10 @@ def format_datetime(value: datetime) -> str:
     )
 
 
+def _format_cached(value: datetime) -> str:
+    return _FORMAT_CACHE(value)
+
+
 def serialize(value: Any, data_type: str) -> Any:
     """Convert an internal value to its JSON form for responses.
 
@@ -257,7 +262,7 @@ def serialize(value: Any, data_type: str) -> Any:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return _format_cached(value)
     if data_type in ("double", "decimal") and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
@@ -308,3 +313,7 @@ def normalize_key(value: Any, case_insensitive: bool = True) -> Any:
     if isinstance(value, str):
         return normalize_string(value.rstrip(" "), case_insensitive)
     return value
+
+
+# Records share few distinct timestamps (fixtures, bulk loads); formatting dominates serialising a page.
+_FORMAT_CACHE = lru_cache(maxsize=65536)(format_datetime)

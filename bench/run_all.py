@@ -1,0 +1,143 @@
+"""Run every benchmark and print a summary table: ``python bench/run_all.py [--quick]``.
+
+* bench/bench_mock.py — mock throughput/latency (in-process and over HTTP), the ceiling, Prism and
+  `responses` comparisons, start-up, and scale;
+* bench/bench_sync.py — the sync's cost, when that file exists (run as ``python bench/bench_sync.py
+  [--quick]``; its own JSON in bench/results/ is picked up for the summary).
+
+Writes bench/results/run_all-<time>.json (and run_all-latest.json); compare two runs with
+``python bench/compare.py``. Not part of the test run (``tox -e bench`` calls this). Exit status is 0
+even when a target is missed, unless ``--strict``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_mock  # noqa: E402
+import common as c  # noqa: E402
+
+SYNC_BENCH = c.BENCH_DIR / "bench_sync.py"
+
+
+def run_sync(quick: bool) -> dict[str, Any] | None:
+    if not SYNC_BENCH.exists():
+        c.log("bench/bench_sync.py does not exist yet: sync benchmarks skipped")
+        return None
+    extra: list[str] = []
+    if quick:  # its --quick when it has one; otherwise its size options, when it has those
+        helptext = subprocess.run([sys.executable, str(SYNC_BENCH), "--help"], capture_output=True, text=True,
+                                  cwd=c.REPO, timeout=120).stdout
+        if "--quick" in helptext:
+            extra = ["--quick"]
+        elif all(opt in helptext for opt in ("--companies", "--cis", "--scales")):
+            extra = ["--companies", "1000", "--cis", "10000", "--scales", "1000,10000"]
+        else:
+            c.log("bench/bench_sync.py has no --quick: running it in full")
+    c.log(f"sync (bench/bench_sync.py {' '.join(extra)}) …")
+    started = time.time()
+    cmd = [sys.executable, str(SYNC_BENCH), *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    out: dict[str, Any] = {"returncode": proc.returncode, "args": extra, "stdout": proc.stdout[-20000:]}
+    if proc.returncode != 0:
+        out["stderr"] = proc.stderr[-4000:]
+    # its own JSON, if it wrote one during this run
+    fresh = [p for p in c.RESULTS_DIR.glob("bench_sync*.json") if p.stat().st_mtime >= started]
+    latest = sorted(fresh, key=lambda p: p.stat().st_mtime)[-1:] if fresh else []
+    if latest:
+        try:
+            out["results"] = json.loads(latest[0].read_text())
+            out["results_file"] = latest[0].name
+        except ValueError:
+            pass
+    return out
+
+
+def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None) -> str:
+    rows: list[list[str]] = []
+    if mock:
+        ip, ht = mock.get("inprocess"), mock.get("http")
+        if ip:
+            for op in ("get_by_id", "eq_indexed", "paging"):
+                for n in bench_mock.CLIENTS:
+                    r = ip[op][f"c{n}"]
+                    rows.append([f"in-process {op}", str(n), c.fmt(r["rps"]), c.fmt(r["p50_ms"], 2), c.fmt(r["p99_ms"], 2)])
+            w = ip["paging_walk"]
+            rows.append([f"in-process walk of {int(w['records']):,} records", "1", f"{w['walk_s']:.2f} s", "", ""])
+        if ht:
+            for key in ht:
+                if key in ("servers", "ratios"):
+                    continue
+                for n in bench_mock.CLIENTS:
+                    r = ht[key][f"c{n}"]
+                    rows.append([f"HTTP {key}", str(n), c.fmt(r["rps"]), c.fmt(r["p50_ms"], 2), c.fmt(r["p99_ms"], 2)])
+        st = mock.get("startup")
+        if st:
+            rows.append(["start-up to first answer", "", f"{st['first_answer_s']:.3f} s", "", ""])
+        sc = mock.get("scale")
+        if sc:
+            rows.append([f"load {sc['largest']:,}-CI tenant", "", f"{sc['load_s_largest']:.2f} s", "", ""])
+            rows.append(["memory per 100,000 records", "", f"{sc['memory_per_100k_records_mib']:.0f} MiB", "", ""])
+    parts = ["SUMMARY (medians; req/s unless stated)",
+             c.table(rows, ["figure", "clients", "value", "p50 ms", "p99 ms"]) if rows else "(no mock figures)"]
+    ratios = {}
+    if mock and mock.get("inprocess"):
+        ratios |= {f"in-process {k}": v for k, v in mock["inprocess"]["ratios"].items()}
+    if mock and mock.get("http"):
+        ratios |= {f"HTTP {k}": v for k, v in mock["http"]["ratios"].items()}
+    if ratios:
+        parts += ["", "RATIOS (same run, median of paired repetitions)",
+                  c.table([[k, f"{v:.2f}x"] for k, v in ratios.items()], ["ratio", "value"])]
+    if mock and mock.get("targets"):
+        parts += ["", "TARGETS", c.table([[t["target"], c.fmt(t["value"], 3 if t["unit"] in ("x", " s", " ms") else 0),
+                                            t["bound"], {True: "met", False: "MISSED", None: "-"}[t["met"]],
+                                            c.fmt(t.get("cpu_capacity"))]
+                                           for t in mock["targets"]],
+                                          ["target", "value", "bound", "", "CPU-bound capacity req/s"])]
+    if sync is None:
+        parts += ["", "sync: bench/bench_sync.py not present yet (skipped)"]
+    else:
+        parts += ["", f"sync: bench/bench_sync.py exited {sync['returncode']}"
+                  + (f"; results in bench/results/{sync['results_file']}" if sync.get("results_file") else "")]
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = bench_mock.build_parser()
+    parser.description = "Run every benchmark (mock, and sync when bench/bench_sync.py exists)."
+    parser.add_argument("--no-sync", action="store_true", help="skip bench/bench_sync.py")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    mock = bench_mock.run(args)
+    print(bench_mock.report(mock))
+    sync = None if args.no_sync else run_sync(args.quick)
+    if sync is not None:
+        print("\n--- bench/bench_sync.py ---")
+        print(sync["stdout"].rstrip())
+        if sync.get("stderr"):
+            print(sync["stderr"].rstrip(), file=sys.stderr)
+    print()
+    print(summary(mock, sync))
+    elapsed = time.perf_counter() - t0
+    print(f"\n(all benchmarks took {elapsed:.0f} s on {mock['machine']['nproc']} CPUs, {mock['machine']['cpu']}, "
+          f"Python {mock['machine']['python']})")
+    if not args.no_write:
+        m = c.write_result("bench_mock", mock)
+        path = c.write_result("run_all", {"benchmark": "run_all", "mock": mock, "sync": sync, "elapsed_s": elapsed})
+        print(f"written {m.relative_to(c.REPO)} and {path.relative_to(c.REPO)}")
+    missed = [t for t in mock.get("targets", []) if t["met"] is False]
+    if sync is not None and sync["returncode"] != 0:
+        print("bench/bench_sync.py failed", file=sys.stderr)
+    return 1 if args.strict and (missed or (sync is not None and sync["returncode"] != 0)) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

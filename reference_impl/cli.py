@@ -27,7 +27,7 @@ from rich.table import Table
 
 from reference_impl.client import AutotaskError
 from reference_impl.docstore import DocStore
-from reference_impl.sync import NotConnectedError, SettingsError, SyncService
+from reference_impl.sync import NotConnectedError, RecordActionError, SettingsError, SyncService
 
 DEFAULT_DB = "autotask-sync.sqlite"
 KINDS = ("organization", "location", "contact", "configuration", "ticket")
@@ -60,6 +60,8 @@ def _errors() -> Iterator[None]:
         _fail("settings", str(exc))
     except NotConnectedError as exc:
         _fail("not-connected", str(exc))
+    except RecordActionError as exc:
+        _fail("refused", str(exc))
     except PermissionError as exc:
         _fail("role", str(exc))
 
@@ -112,6 +114,7 @@ def _split(values: tuple[str, ...]) -> set[str]:
 @click.option("--material-code", default=None, help="Default Material Code (SC-09).")
 @click.option("--product-category", default=None, help="Default Product Category (SC-09).")
 @click.option("--mac-udf", default=None, help="UDF holding MAC addresses (Q3).")
+@click.option("--two-way/--no-two-way", default=None, help="Two-way sync (§8); off = nothing is written (P-01).")
 @click.pass_context
 def settings_cmd(ctx: click.Context, show_options: bool, select_all: bool, **opts: Any) -> None:
     """Show or change the sync settings; saving validates and queues a sync (SC-10)."""
@@ -141,7 +144,8 @@ def settings_cmd(ctx: click.Context, show_options: bool, select_all: bool, **opt
             "locations": ("locations_enabled", bool),
             "ticket_months": ("ticket_months", lambda v: v or None),
             "account_manager": ("default_account_manager", int), "material_code": ("default_material_code", str),
-            "product_category": ("default_product_category", str), "mac_udf": ("mac_udf_name", str)}
+            "product_category": ("default_product_category", str), "mac_udf": ("mac_udf_name", str),
+            "two_way": ("two_way", bool)}
         for opt, value in opts.items():
             if value is None or value == ():
                 continue
@@ -230,6 +234,149 @@ def logs(ctx: click.Context, limit: int) -> None:
             style = {"error": "red", "warning": "yellow"}.get(entry["level"], "")
             line = f"{entry['at']} {entry['level']:<7} {entry['message']}"
             console.print(f"[{style}]{line}[/{style}]" if style else line, highlight=False, soft_wrap=True)
+
+
+# ---------------------------------------------------------------------------------------------------- part 2
+KIND_CHOICE = click.Choice(KINDS)
+
+
+def _confirm(message: str, yes: bool) -> None:
+    """Irreversible actions ask first; --yes answers for scripts."""
+    if not yes and not click.confirm(message, default=False):
+        _fail("aborted", "Nothing was done.", code=1)
+
+
+def _print_outcome(out: dict[str, Any] | None) -> None:
+    if out is None:
+        console.print("Saved; nothing pushed.")
+        return
+    action = out.get("action")
+    if action == "error":
+        _fail("push", f"Saved, but the push failed: {out.get('error')}", code=3)
+    msg = {"updated": "pushed to Autotask", "created": "created in Autotask", "linked": "linked to Autotask",
+           "none": "nothing to push", "skipped": "not pushed"}.get(str(action), str(action))
+    psa = f" (Autotask id {out['psa_id']})" if out.get("psa_id") else ""
+    reason = f": {out['reason']}" if out.get("reason") and action in ("skipped", "none") else ""
+    console.print(f"Saved; {msg}{psa}{reason}", highlight=False)
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"expected FIELD=VALUE, got {item!r}", param_hint="--set")
+        k, v = item.split("=", 1)
+        out[k.strip()] = None if v == "" else (int(v) if k.strip() == "organization_id" else v)
+    return out
+
+
+@main.command()
+@click.argument("kind", type=KIND_CHOICE)
+@click.argument("record_id", type=int)
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+              help="Field to change (repeatable); FIELD= clears it; organization_id=N moves a child.")
+@click.pass_context
+def edit(ctx: click.Context, kind: str, record_id: int, sets: tuple[str, ...]) -> None:
+    """Edit and save a record as the UI does; with two-way on the save pushes at once (P-02, P-05, P-06)."""
+    with _errors():
+        out = _service(ctx).ui_save(kind, record_id, _parse_sets(sets))
+        _print_outcome(out.get("outcome"))
+
+
+@main.command()
+@click.argument("kind", type=KIND_CHOICE)
+@click.argument("record_id", type=int)
+@click.pass_context
+def push(ctx: click.Context, kind: str, record_id: int) -> None:
+    """Edit+save without a change: match-or-create an unlinked record, retry one in error (P-05, R-05)."""
+    with _errors():
+        _print_outcome(_service(ctx).push_record(kind, record_id))
+
+
+@main.command("push-all")
+@click.option("--enable", "enable_flag", is_flag=True, help="Enable push-all first (PA-04).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def push_all_cmd(ctx: click.Context, enable_flag: bool, yes: bool) -> None:
+    """One-time push of every eligible record WITHOUT matching: duplicates are expected (PA-01..PA-07)."""
+    with _errors():
+        svc = _service(ctx)
+        _confirm("Push-all sends every eligible organization, configuration, contact and location to Autotask "
+                 "without matching (duplicates are created) and can run only once. Continue?", yes)
+        if enable_flag:
+            svc.enable_push_all()
+        res = svc.push_all()
+        t = Table(title="Push-all")
+        for c in ("kind", "pushed", "skipped", "failed"):
+            t.add_column(c)
+        for kind, c in res["counts"].items():
+            t.add_row(kind, str(c["pushed"]), str(c["skipped"]), str(c["failed"]))
+        console.print(t)
+
+
+def _record_command(name: str, method: str, done: str, doc: str) -> None:
+    @main.command(name, help=doc)
+    @click.argument("kind", type=KIND_CHOICE)
+    @click.argument("record_id", type=int)
+    @click.pass_context
+    def cmd(ctx: click.Context, kind: str, record_id: int) -> None:
+        with _errors():
+            res = getattr(_service(ctx), method)(kind, record_id)
+            if getattr(res, "status", "ok") != "ok":
+                _fail(res.error_kind or "sync", res.error or "sync failed")
+            console.print(f"{kind} {record_id}: {done}")
+
+
+_record_command("disable", "disable_sync", "sync disabled", "Disable sync for one record (R-01).")
+_record_command("enable", "enable_sync", "sync enabled; the next pull overwrites local edits",
+                "Re-enable sync for one record (R-02, R-06).")
+_record_command("sync-now", "sync_now", "synced", "Pull one record's latest Autotask values now (R-03).")
+
+
+@main.command()
+@click.pass_context
+def pause(ctx: click.Context) -> None:
+    """Pause syncing: nothing is pulled or pushed until resume (D-01, P-14)."""
+    with _errors():
+        _service(ctx).pause()
+        console.print("Sync paused.")
+
+
+@main.command()
+@click.pass_context
+def resume(ctx: click.Context) -> None:
+    """Resume syncing (D-01); edits saved while paused must be saved again (Q13)."""
+    with _errors():
+        _service(ctx).resume()
+        console.print("Sync resumed.")
+
+
+@main.command()
+@click.option("--keep-data", "mode", flag_value="keep", help="Remove every link, keep all records (D-02).")
+@click.option("--delete-all", "mode", flag_value="delete_all",
+              help="Delete every synced organization with all its data (D-04, Q18).")
+@click.option("--enable-delete-all", is_flag=True, help="Enable the delete-all option first (D-04).")
+@click.option("--role", default="Administrator", show_default=True, help="Your role (D-08).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def disconnect(ctx: click.Context, mode: str | None, enable_delete_all: bool, role: str, yes: bool) -> None:
+    """Remove the integration (nothing is written to Autotask)."""
+    if mode is None:
+        _fail("usage", "Choose --keep-data or --delete-all.", code=2)
+    with _errors():
+        svc = _service(ctx)
+        if mode == "delete_all":
+            _confirm("This PERMANENTLY DELETES every synced organization and all of its data, including "
+                     "documentation-only data. It cannot be undone. Continue?", yes)
+            if enable_delete_all:
+                svc.enable_delete_all(role=role)
+        else:
+            _confirm("This removes the integration and every sync link (records are kept). Continue?", yes)
+        res = svc.disconnect(mode, role=role)
+        console.print(f"Disconnected: {res['links_removed']} links removed" + (
+            ", deleted " + ", ".join(f"{n} {k.removeprefix('deleted_')}" for k, n in res.items()
+                                     if k.startswith("deleted_") and n) if mode == "delete_all" else
+            "; all data kept"), highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

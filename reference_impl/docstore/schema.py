@@ -181,4 +181,28 @@ ALTER TABLE integration ADD COLUMN web_url TEXT;
 ALTER TABLE integration ADD COLUMN initial_sync_notified INTEGER NOT NULL DEFAULT 0
 """))
 
+MIGRATIONS.append((3, """
+-- Part 2 (push and lifecycle). The Autotask company a linked child belongs to, so a local move to another
+-- organization is detected before any write (FM-C7, FM-K3).
+ALTER TABLE links ADD COLUMN psa_company_id INTEGER;
+-- D-01/P-14 pause, PA-04 push-all gate and completion, D-04/Q18 delete-all gate.
+ALTER TABLE integration ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE integration ADD COLUMN push_all_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE integration ADD COLUMN push_all_state TEXT;
+ALTER TABLE integration ADD COLUMN push_all_completed_at TEXT;
+ALTER TABLE integration ADD COLUMN delete_all_enabled INTEGER NOT NULL DEFAULT 0;
+-- Push bookkeeping per record (P-11, R-05): the mapped fields still to push after a failure, an uncertain create
+-- (a POST whose answer was lost: the retry looks for the record before creating again), and the error text of a
+-- record that has no link yet (an unlinked record cannot hold the 'error' link state without breaking ST-05).
+CREATE TABLE push_state (
+    kind TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    pending_fields TEXT NOT NULL DEFAULT '[]',
+    pending_create INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (kind, record_id)
+)
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1][0]

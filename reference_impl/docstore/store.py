@@ -54,6 +54,7 @@ class Link:
     psa_changed_at: str | None = None
     synced_at: str | None = None
     error: str | None = None
+    psa_company_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -258,7 +259,10 @@ class DocStore:
                 for child in ("location", "contact", "configuration", "ticket"):
                     self._x(f"DELETE FROM links WHERE kind=? AND record_id IN "
                             f"(SELECT id FROM {TABLES[child]} WHERE organization_id=?)", (child, record_id))
+                    self._x(f"DELETE FROM push_state WHERE kind=? AND record_id IN "
+                            f"(SELECT id FROM {TABLES[child]} WHERE organization_id=?)", (child, record_id))
             self._x("DELETE FROM links WHERE kind=? AND record_id=?", (kind, record_id))
+            self._x("DELETE FROM push_state WHERE kind=? AND record_id=?", (kind, record_id))
             self._x(f"DELETE FROM {self._table(kind)} WHERE id=?", (record_id,))
 
     def _columns(self, kind: str, fields: dict[str, Any]) -> tuple[list[str], list[Any]]:
@@ -295,7 +299,7 @@ class DocStore:
         """SELECT with lookup names and the record's link joined in (one query instead of loading all links)."""
         table = self._table(kind)
         link_cols = ("l.psa_id AS l_psa_id, l.state AS l_state, l.psa_changed_at AS l_psa_changed_at, "
-                     "l.synced_at AS l_synced_at, l.error AS l_error")
+                     "l.synced_at AS l_synced_at, l.error AS l_error, l.psa_company_id AS l_psa_company_id")
         join = f"LEFT JOIN links l ON l.kind = '{kind}' AND l.record_id = x.id"
         if kind == "configuration":
             return (f"SELECT x.*, t.name AS configuration_type, m.name AS manufacturer, md.name AS model, "
@@ -316,7 +320,8 @@ class DocStore:
         link = None
         if row["l_psa_id"] is not None:
             link = Link(kind=kind, record_id=int(row["id"]), psa_id=int(row["l_psa_id"]), state=row["l_state"],
-                        psa_changed_at=row["l_psa_changed_at"], synced_at=row["l_synced_at"], error=row["l_error"])
+                        psa_changed_at=row["l_psa_changed_at"], synced_at=row["l_synced_at"], error=row["l_error"],
+                        psa_company_id=row["l_psa_company_id"])
         return Record(kind=kind, id=int(row["id"]),
                       organization_id=None if kind == "organization" else int(row["organization_id"]),
                       fields=fields, unmapped=json.loads(row["unmapped"] or "{}"), created_at=row["created_at"],
@@ -348,8 +353,11 @@ class DocStore:
     # ------------------------------------------------------------------ links (M-09, ST-03)
     @staticmethod
     def _link(row: sqlite3.Row) -> Link:
+        keys = row.keys()
+        company = row["psa_company_id"] if "psa_company_id" in keys else None
         return Link(kind=row["kind"], record_id=int(row["record_id"]), psa_id=int(row["psa_id"]), state=row["state"],
-                    psa_changed_at=row["psa_changed_at"], synced_at=row["synced_at"], error=row["error"])
+                    psa_changed_at=row["psa_changed_at"], synced_at=row["synced_at"], error=row["error"],
+                    psa_company_id=None if company is None else int(company))
 
     def get_link(self, kind: str, record_id: int) -> Link | None:
         row = self._x("SELECT * FROM links WHERE kind=? AND record_id=?", (kind, record_id)).fetchone()
@@ -365,16 +373,57 @@ class DocStore:
         return [self._link(r) for r in self._x("SELECT * FROM links WHERE kind=? ORDER BY record_id", (kind,))]
 
     def set_link(self, kind: str, record_id: int, psa_id: int, state: str = "enabled", *,
-                 psa_changed_at: str | None = None, synced_at: str | None = None, error: str | None = None) -> None:
+                 psa_changed_at: str | None = None, synced_at: str | None = None, error: str | None = None,
+                 psa_company_id: int | None = None) -> None:
         """Create or repoint the link of ``record_id``. Any other link holding ``psa_id`` is a caller bug and
         fails on UNIQUE(kind, psa_id) rather than silently stealing it (M-09)."""
         if state not in LINK_STATES:
             raise StoreError(f"bad link state {state!r}")
-        self._x("INSERT INTO links(kind, record_id, psa_id, state, psa_changed_at, synced_at, error) "
-                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(kind, record_id) DO UPDATE SET psa_id=excluded.psa_id, "
+        self._x("INSERT INTO links(kind, record_id, psa_id, state, psa_changed_at, synced_at, error, psa_company_id) "
+                "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(kind, record_id) DO UPDATE SET psa_id=excluded.psa_id, "
                 "state=excluded.state, psa_changed_at=COALESCE(excluded.psa_changed_at, links.psa_changed_at), "
-                "synced_at=COALESCE(excluded.synced_at, links.synced_at), error=excluded.error",
-                (kind, record_id, psa_id, state, psa_changed_at, synced_at, error))
+                "synced_at=COALESCE(excluded.synced_at, links.synced_at), error=excluded.error, "
+                "psa_company_id=COALESCE(excluded.psa_company_id, links.psa_company_id)",
+                (kind, record_id, psa_id, state, psa_changed_at, synced_at, error, psa_company_id))
+
+    def set_link_company(self, kind: str, record_id: int, psa_company_id: int | None) -> None:
+        self._x("UPDATE links SET psa_company_id=? WHERE kind=? AND record_id=?", (psa_company_id, kind, record_id))
+
+    def touch_link(self, kind: str, record_id: int, synced_at: str) -> None:
+        self._x("UPDATE links SET synced_at=? WHERE kind=? AND record_id=?", (synced_at, kind, record_id))
+
+    def remove_all_links(self) -> int:
+        """D-02: every link goes; records and their fields stay."""
+        with self._lock:
+            n = int(self._x("SELECT COUNT(*) FROM links").fetchone()[0])
+            self._x("DELETE FROM links")
+            self._x("DELETE FROM push_state")
+            return n
+
+    # ------------------------------------------------------------------ push bookkeeping (P-11, R-05)
+    def get_push_state(self, kind: str, record_id: int) -> dict[str, Any] | None:
+        row = self._x("SELECT * FROM push_state WHERE kind=? AND record_id=?", (kind, record_id)).fetchone()
+        if row is None:
+            return None
+        d = dict(row)
+        d["pending_fields"] = json.loads(d["pending_fields"] or "[]")
+        d["pending_create"] = bool(d["pending_create"])
+        return d
+
+    def set_push_state(self, kind: str, record_id: int, *, pending_fields: Iterable[str] = (),
+                       pending_create: bool = False, error: str | None = None) -> None:
+        self._x("INSERT INTO push_state(kind, record_id, pending_fields, pending_create, error, at) VALUES "
+                "(?,?,?,?,?,?) ON CONFLICT(kind, record_id) DO UPDATE SET pending_fields=excluded.pending_fields, "
+                "pending_create=excluded.pending_create, error=excluded.error, at=excluded.at",
+                (kind, record_id, json.dumps(sorted(set(pending_fields))), int(pending_create), error, self.now()))
+
+    def clear_push_state(self, kind: str, record_id: int) -> None:
+        self._x("DELETE FROM push_state WHERE kind=? AND record_id=?", (kind, record_id))
+
+    def push_states(self, kind: str | None = None) -> list[dict[str, Any]]:
+        rows = self._x("SELECT * FROM push_state" + (" WHERE kind=?" if kind else "") + " ORDER BY kind, record_id",
+                       (kind,) if kind else ())
+        return [dict(r) for r in rows]
 
     def set_link_state(self, kind: str, record_id: int, state: str, *, error: str | None = None) -> None:
         if state not in LINK_STATES:
@@ -393,6 +442,7 @@ class DocStore:
 
     def remove_link(self, kind: str, record_id: int) -> None:
         self._x("DELETE FROM links WHERE kind=? AND record_id=?", (kind, record_id))
+        self._x("DELETE FROM push_state WHERE kind=? AND record_id=?", (kind, record_id))
 
     def link_counts(self) -> dict[str, dict[str, int]]:
         out = {k: dict.fromkeys(LINK_STATES, 0) for k in KINDS}

@@ -566,7 +566,9 @@ class PullPass:
                 logs.append(("info", f"{kind.capitalize()} {rid} re-linked: back in scope (O-06)", kind,
                              d.psa_id, rid))
         err = rec.link.error if (state == "error" and rec is not None and rec.link) else None
-        self.store.set_link(kind, rid, d.psa_id, state, psa_changed_at=changed_at, synced_at=self.now_iso, error=err)
+        company = at.get("companyID")
+        self.store.set_link(kind, rid, d.psa_id, state, psa_changed_at=changed_at, synced_at=self.now_iso, error=err,
+                            psa_company_id=company if isinstance(company, int) else None)  # FM-C7/FM-K3 move check
         overlay[kind][d.psa_id] = (rid, org_id)
         if kind == "configuration":
             self._warn_masked(at, rid, logs)

@@ -71,7 +71,7 @@ def _errors() -> Iterator[None]:
               help="Documentation store (SQLite file, or :memory:).")
 @click.pass_context
 def main(ctx: click.Context, db: str) -> None:
-    """Reference IT Glue-style sync with Autotask PSA (pull direction)."""
+    """Reference IT Glue-style sync with Autotask PSA (pull, two-way push and lifecycle)."""
     ctx.ensure_object(dict)["db"] = db
 
 

@@ -29,6 +29,9 @@ class MockConfig:
     unknown_fields: Literal["ignore", "error"] = "ignore"
     # SQL Server's default collation compares strings case-insensitively.
     case_insensitive_strings: bool = True
+    # A filter with an unknown operator: "error" (the reading of the real API) or "ignore" (a live
+    # report, WYRE-AI/autotask-mcp#193, says the clause is silently dropped).
+    unknown_operator: Literal["error", "ignore"] = "error"
     max_page_size: int = 500
     max_conditions: int = 500
     max_udf_filters: int = 1

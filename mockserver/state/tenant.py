@@ -408,6 +408,7 @@ class TenantState:
             max_conditions=self.config.max_conditions,
             max_udf_filters=self.config.max_udf_filters,
             case_insensitive_strings=self.config.case_insensitive_strings,
+            unknown_operator=self.config.unknown_operator,
         )
 
     def parse_query(self, spec: EntitySpec, body: Any) -> q.Query:

@@ -236,3 +236,9 @@ def test_eq_ignores_trailing_spaces_like_sql_server_ansi_padding(api):
     assert [i["id"] for i in found["items"]] == [2]
     found = api.query("Companies", {"op": "endsWith", "field": "companyName", "value": "Globex "})
     assert found["items"] == []
+
+
+def test_unknown_operator_can_be_ignored_like_a_live_report_says():
+    lenient = Api(make_app(unknown_operator="ignore").test_client(), BASIC_HEADERS)
+    found = lenient.query("Companies", {"op": "ne", "field": "id", "value": 1}, {"op": "eq", "field": "id", "value": 2})
+    assert [i["id"] for i in found["items"]] == [2]

@@ -10,10 +10,14 @@ against it:
   field the catalogue does not know is a contract failure;
 * error bodies: ``{"errors": [non-empty strings]}`` for 401/403/429/500 (the real API answers validation errors
   with 500), ASP.NET Web API's ``{"Message": ...}`` for routing errors 404/405;
-* the three authentication headers are parameters, as in the real document;
+* the three authentication headers are parameters, as in the real document (shared under ``parameters``;
+  the error responses under ``responses``);
+* routes the mock accepts for client compatibility but the real API lacks (PATCH/PUT ``/{Entity}/{id}``,
+  setting ``item_url_writes``) are marked ``x-autotask-mock-extension`` so contract runs against other
+  servers can leave them out;
 * ``x-links`` on the 200 responses of writes (Swagger 2.0 has no ``links``; schemathesis reads ``x-links``) so
   stateful testing can chain create -> get -> patch/put -> query by id -> delete, and parent create -> child
-  create (``/Companies/{parentId}/Contacts``).
+  create (``/Companies/{parentId}/Contacts``). GET by id has no links: its ``item`` may be null.
 
 The document is a pure function of the catalogue (plus the host it is served from) and is cached.
 """
@@ -55,7 +59,10 @@ HEADER_PARAMETERS = [
 # Operations refer to the shared header parameters and error responses (keeps the document small).
 HEADERS = [{"$ref": f"#/parameters/{p['name']}"} for p in HEADER_PARAMETERS]
 ERROR_RESPONSES: dict[str, dict[str, Any]] = {
-    "Unauthorized": {"description": "Wrong secret for a known user", "schema": {"$ref": "#/definitions/ErrorResultModel"}},
+    "BadRequest": {"description": "Request cannot be bound (ASP.NET Web API)",
+                   "schema": {"$ref": "#/definitions/AspNetErrorModel"}},
+    "Unauthorized": {"description": "Wrong secret for a known user (an empty body with the setting "
+                                    "unauthorized_body=empty)", "schema": {"$ref": "#/definitions/ErrorResultModel"}},
     "Forbidden": {"description": "The API user's security level forbids this",
                   "schema": {"$ref": "#/definitions/ErrorResultModel"}},
     "NotFound": {"description": "Unknown URL (ASP.NET Web API)", "schema": {"$ref": "#/definitions/AspNetErrorModel"}},
@@ -67,8 +74,12 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "AutotaskError": {"description": "Autotask error: validation failures, unknown user (zone), bad integration "
                                      "code, missing records", "schema": {"$ref": "#/definitions/ErrorResultModel"}},
 }
-_STATUS = {"401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "405": "MethodNotAllowed",
+_STATUS = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "405": "MethodNotAllowed",
            "429": "TooManyRequests", "500": "AutotaskError"}
+
+
+# Operations the real API does not have (the mock's compatibility extensions) carry this key.
+EXTENSION = "x-autotask-mock-extension"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -76,7 +87,6 @@ def _ref(name: str) -> dict[str, str]:
 
 
 ERRORS = _ref("ErrorResultModel")
-ASPNET = _ref("AspNetErrorModel")
 
 ID_PARAM = {"name": "id", "in": "path", "required": True, "type": "integer", "format": "int64"}
 PARENT_PARAM = {"name": "parentId", "in": "path", "required": True, "type": "integer", "format": "int64"}
@@ -370,6 +380,8 @@ def build_document(catalog: Catalog, host: str = "webservices2.autotask.net") ->
         item_result = _item_schema(spec, model)
         base = f"/V1.0/{spec.name}"
         created = "$response.body#/itemId"
+        written_by_id = {k: v for k, v in _root_links(spec, tag, "$request.path.id").items()
+                         if k in ("GetById", "QueryById")}
         if spec.root_query:
             paths[f"{base}/query"] = {
                 "get": _op(f"{tag}_UrlParameterQuery", tag, query_result, params=[SEARCH_PARAM]),
@@ -381,6 +393,16 @@ def build_document(catalog: Catalog, host: str = "webservices2.autotask.net") ->
             }
             # No links from GET by id: its item is null for a missing id, and links must always resolve.
             item_ops: dict[str, Any] = {"get": _op(f"{tag}_QueryItem", tag, item_result, params=[ID_PARAM])}
+            if spec.root_update:
+                # py-autotask PATCHes/PUTs /{Entity}/{id}; the mock accepts that unless item_url_writes is off
+                # (then 405, documented like everywhere). Marked so contract runs for other servers skip it.
+                for verb, name in (("patch", "PatchEntityById"), ("put", "UpdateEntityById")):
+                    op = _op(f"{tag}_{name}", tag, _ref("OperationResultModel"), params=[ID_PARAM],
+                             body={"allOf": [_ref(model)]}, links=written_by_id or None,
+                             summary="autotask-mock extension (setting item_url_writes): update by the id in "
+                                     "the URL; the real API has no such route.")
+                    op[EXTENSION] = "item_url_writes"
+                    item_ops[verb] = op
             if spec.root_delete:
                 item_ops["delete"] = _op(f"{tag}_DeleteEntity", tag, _ref("OperationResultModel"), params=[ID_PARAM],
                                          links={k: v for k, v in _root_links(spec, tag, created).items()

@@ -188,7 +188,9 @@ class Builder:
         self.entities[name] = entry
 
     def _fields(self, model: str) -> tuple[list[list[str]], bool, list[str]]:
-        """Fields as [camelName, dataType]: 2024 fields in 2024 order, then 2020-only fields camelCased.
+        """Fields as [camelName, dataType]: the 2024 fields where the model exists in 2024 (the live API's
+        shape: 2020-only names such as CompanyLocation.overrideAccountTaxSettings were renamed or dropped
+        since), else the 2020 fields camelCased.
 
         UDF support follows the 2024 model when it exists: the 2020 document puts UserDefinedFields on
         almost every model (even ClassificationIcon), the 2024 one only where the API accepts them.
@@ -200,7 +202,8 @@ class Builder:
         fields: list[list[str]] = []
         read_only: list[str] = []
         seen: set[str] = set()
-        for name, prop in [*props24.items(), *((camel(n), p) for n, p in props20.items())]:
+        source = props24.items() if props24 else ((camel(n), p) for n, p in props20.items())
+        for name, prop in source:
             if name.lower() in seen or name in SKIP_PROPERTIES:
                 continue
             seen.add(name.lower())

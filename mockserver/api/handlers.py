@@ -367,7 +367,6 @@ def udf_info(tenant: TenantState, spec: EntitySpec) -> list[dict[str, Any]]:
                 "picklistParentValueField": "",
                 "defaultValue": d.default_value,
                 "isSupportedWebhookField": True,
-                "isProtected": d.is_protected,
             }
         )
     return out

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from mockserver.catalog import Catalog, EntitySpec
 from mockserver.catalog.model import ChildPath
+from mockserver.errors import AspNetError
 from mockserver.errors import not_found as _not_found
 
 API_ROOT = "atservicesrest"
@@ -31,11 +32,18 @@ class Route:
     needs_auth: bool = True
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _int(segment: str) -> int | None:
+    """A path id, as ASP.NET binds it to Int64: not a number -> None; out of range -> 400."""
     try:
-        return int(segment)
+        value = int(segment)
     except ValueError:
         return None
+    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        raise AspNetError(400, "The request is invalid.")
+    return value
 
 
 def split_path(path: str) -> list[str]:

@@ -1,0 +1,73 @@
+"""Measure the kill rate: run the suites against every mutant (and the reference adapter).
+
+    CI=true python -m conformance.kill    # prints one line per mutant and "kill rate: K/N" (CI profile)
+    HYPOTHESIS_PROFILE=conformance-deep python -m conformance.kill
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import Phase
+
+SUITE_MODULES = ("matching", "orphaning", "status_counts", "two_way_push", "push_all", "disconnect_delete")
+
+
+def suite_tests() -> dict[str, Callable[[Any], None]]:
+    import importlib
+
+    from conformance.machine import test_stateful_sync_machine
+
+    out: dict[str, Callable[[Any], None]] = {}
+    for m in SUITE_MODULES:
+        mod = importlib.import_module(f"conformance.suites.{m}")
+        out.update({n: f for n, f in vars(mod).items() if n.startswith("test_") and callable(f)})
+    out["test_stateful_sync_machine"] = test_stateful_sync_machine
+    return out
+
+
+def first_failure(factory: Callable[[], Any], first: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """Run the suite tests (``first`` ones first) without shrinking; return (test, error) of the first failure."""
+    from conformance.suites._common import override
+
+    tests = suite_tests()
+    order = [n for n in first if n in tests] + [n for n in tests if n not in first]
+    with override(phases=(Phase.explicit, Phase.generate), database=None, print_blob=False):
+        for name in order:
+            try:
+                tests[name](factory)
+            except pytest.skip.Exception:
+                continue
+            except BaseException as exc:  # noqa: BLE001 - any failure of the suite kills the mutant
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                return name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
+def main() -> int:
+    import os
+
+    from hypothesis import settings
+
+    import conformance.plugin  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
+    from conformance.mutants import MUTANTS
+
+    profile = os.environ.get("HYPOTHESIS_PROFILE") or ("conformance-ci" if os.environ.get("CI") else None)
+    if profile:
+        settings.load_profile(profile)
+
+    killed = 0
+    for m in MUTANTS.values():
+        hit = first_failure(m.factory, m.killers)
+        killed += hit is not None
+        print(f"{m.name:32s} {'KILLED by ' + hit[0] if hit else 'SURVIVED'}")
+    print(f"kill rate: {killed}/{len(MUTANTS)}")
+    return 0 if killed == len(MUTANTS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

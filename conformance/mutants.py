@@ -1,0 +1,352 @@
+"""Deliberately wrong adapters: each breaks one rule the way a naive implementation would.
+
+They prove the suites bite (``tests/conformance/test_mutants.py``: every mutant must make at least one suite test
+fail; the reference adapter must make none fail). A mutant wraps the reference adapter and corrupts behaviour either
+at the adapter boundary or by swapping one of reference_impl's pure functions *while the mutant's own calls run*
+(``unittest.mock.patch`` around each call, restored afterwards). reference_impl itself is never edited.
+
+``MUTANTS`` maps a name to ``(factory, rules it breaks, suite tests expected to catch it)``; the kill test tries the
+expected killers first and then every other suite test, so a mutant counts as killed only by a real failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+from conformance.adapter import ReferenceAdapter, Refused
+
+
+class MutantAdapter(ReferenceAdapter):
+    """A reference adapter whose calls run with ``patches()`` applied."""
+
+    def patches(self) -> list[Any]:
+        return []
+
+    @contextlib.contextmanager
+    def _patched(self) -> Iterator[None]:
+        with contextlib.ExitStack() as stack:
+            for p in self.patches():
+                stack.enter_context(p)
+            yield
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        with self._patched():
+            return super().run_pass(full)
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        with self._patched():
+            super().edit_and_save(kind, record_id, changes)
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        with self._patched():
+            super().apply_settings(settings)
+
+    def push_all(self) -> None:
+        with self._patched():
+            super().push_all()
+
+
+# ------------------------------------------------------------------------------------------ §16.1
+class OrphanOnFailedFetch(MutantAdapter):
+    """A failed pass is read as "everything is gone": every active link is orphaned (C-11, O-08)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if not r["ok"]:
+            for lk in self.svc.store.links():
+                if lk.state in ("enabled", "error"):
+                    self.svc.store.set_link_state(lk.kind, lk.record_id, "orphaned")
+        return r
+
+
+# ------------------------------------------------------------------------------------------ §16.2
+def _and_match(wanted: Any, candidates: Any) -> dict[int, int | None]:
+    """Serial AND MAC, as the ConnectWise rule (M-02 violated)."""
+    from reference_impl.sync.matching import _order
+
+    cands = sorted((c for c in candidates if c.eligible), key=_order)
+    claimed: set[int] = set()
+    out: dict[int, int | None] = {}
+    for w in sorted(wanted, key=lambda w: w.psa_id):
+        hit = next((c for c in cands if c.record_id not in claimed and c.org_id == w.org_id and w.serial is not None
+                    and c.serial == w.serial and c.mac == w.mac), None)
+        out[w.psa_id] = hit.record_id if hit else None
+        if hit:
+            claimed.add(hit.record_id)
+    return out
+
+
+class ConfigAndInsteadOfOr(MutantAdapter):
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.plan.match_configurations", _and_match)]
+
+
+class ConfigAcrossOrganizations(MutantAdapter):
+    """Configurations matched against every organization's configurations (M-14 violated)."""
+
+    def patches(self) -> list[Any]:
+        import reference_impl.sync.plan as P
+
+        original = P.plan
+        store = self.svc.store
+
+        def plan(kind: str, at_records: Any, records: Any, **kw: Any) -> Any:
+            if kind == "configuration":
+                records = store.list_records("configuration")
+            return original(kind, at_records, records, **kw)
+
+        return [mock.patch.object(P, "plan", plan)]
+
+
+# ------------------------------------------------------------------------------------------ §16.3
+def _blank_equal_serial(v: Any) -> str:
+    return "" if v is None else str(v)
+
+
+class BlankSerialsMatch(MutantAdapter):
+    """Blank serials compare equal (M-11 violated)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.plan.serial_key", _blank_equal_serial)]
+
+
+# ------------------------------------------------------------------------------------------ §16.4
+class _Rev:
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, o: Any) -> bool:
+        return o.v < self.v
+
+    def __eq__(self, o: Any) -> bool:
+        return self.v == o.v
+
+
+class LatestCreatedWins(MutantAdapter):
+    """Ties go to the most recently created record (M-08 violated)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.matching._order", lambda c: _Rev((c.created_at, c.record_id)))]
+
+
+def _non_injective_simple(wanted: Any, candidates: Any) -> dict[int, int | None]:
+    from reference_impl.sync.matching import _order
+
+    cands = sorted((c for c in candidates if c.eligible and c.key is not None), key=_order)
+    return {w.psa_id: next((c.record_id for c in cands if (c.org_id, c.key) == (w.org_id, w.key)), None)
+            for w in wanted}
+
+
+class NotInjective(MutantAdapter):
+    """An already-claimed record is claimed again by the next Autotask record with the same key (M-09)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.plan.match_simple", _non_injective_simple)]
+
+
+class CaseInsensitiveNames(MutantAdapter):
+    """Organization names compared case-insensitively and trimmed (M-06 / Q1 violated)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync import matching
+
+        return [mock.patch("reference_impl.sync.plan.org_key",
+                           lambda name: matching.org_key(name.strip().lower() if isinstance(name, str) else name))]
+
+
+# ------------------------------------------------------------------------------------------ §16.5
+class DisableUnlinks(MutantAdapter):
+    """"Disable sync" drops the link, so the next pull re-matches or duplicates the record (M-12, R-01)."""
+
+    def disable(self, kind: str, record_id: Any) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if rec is None or rec.link is None:
+            raise Refused("not synced")
+        self.svc.store.remove_link(kind, record_id)
+
+
+class OrphansNotCandidates(MutantAdapter):
+    """Orphans are excluded from matching, so an Autotask re-create duplicates the record (M-13)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.matching import Candidate
+
+        return [mock.patch.object(Candidate, "eligible", property(lambda c: c.link_state is None))]
+
+
+# ------------------------------------------------------------------------------------------ §16.6
+class PushExistingOnTwoWay(MutantAdapter):
+    """Turning two-way on pushes every existing linked organization (P-04 violated)."""
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        super().apply_settings(settings)
+        if settings.get("two_way"):
+            client = self.svc.client()
+            for r in self.svc.records("organization"):
+                if r["sync"] and r["sync"]["state"] == "enabled":
+                    client.update("Companies", {"id": r["sync"]["psa_id"], "companyName": r["name"]})
+
+
+# ------------------------------------------------------------------------------------------ §16.7
+class PushAllMatches(MutantAdapter):
+    """Push-all links to existing companies of the same name instead of creating duplicates (PA-02)."""
+
+    def push_all(self) -> None:
+        client = self.svc.client()
+        existing = {c.get("companyName"): c["id"] for c in client.query_all("Companies", None, ["id", "companyName"])}
+        taken: set[int] = set()
+        for r in self.svc.store.list_records("organization"):
+            name = r.fields.get("name")
+            if r.link is None and name in existing and existing[name] not in taken:
+                taken.add(existing[name])
+                self.svc.store.set_link("organization", r.id, int(existing[name]), "enabled")
+        super().push_all()
+
+
+# ------------------------------------------------------------------------------------------ §16.8
+class ReconnectRemembersLinks(MutantAdapter):
+    """Option 1 forgets the integration but keeps the links, so a reconnect silently resumes old links (D-02/D-03)."""
+
+    def disconnect(self, mode: str) -> None:
+        if mode != "keep":
+            return super().disconnect(mode)
+        self._require("disconnect")
+        links = self.svc.store.links()
+        super().disconnect(mode)
+        for lk in links:
+            self.svc.store.set_link(lk.kind, lk.record_id, lk.psa_id, lk.state)
+
+
+class DeleteAllTakesStandalone(MutantAdapter):
+    """Option 2 deletes every organization, linked or not (D-07)."""
+
+    def disconnect(self, mode: str) -> None:
+        if mode == "delete":
+            for r in self.svc.store.list_records("organization"):
+                if r.link is None:
+                    self.svc.store.delete_record("organization", r.id)
+        super().disconnect(mode)
+
+
+# ------------------------------------------------------------------------------------------ §16.9 / ST-05
+class CountsIncludeUnlinked(MutantAdapter):
+    """Manage Data counts every record as synced, unsynced contact-address locations included (ST-05, FM-K1)."""
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        out = super().summary()
+        for kind, row in out.items():
+            row["synced"] = len(self.svc.records(kind)) - row["orphaned"] - row["disconnected"] - row["errors"]
+        return out
+
+
+# ------------------------------------------------------------------------------------------ §16.10
+class ApiOnlyManagerAccepted(MutantAdapter):
+    """Settings validation skips the account-manager check (SC-08)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.settings import validate_settings
+
+        return [mock.patch("reference_impl.sync.service.validate_settings",
+                           lambda s, m, **kw: validate_settings(s, None, manager_lookup_done=False))]
+
+
+# ------------------------------------------------------------------------------------------ other naive habits
+class PullClobbersUnmapped(MutantAdapter):
+    """A pull rewrites whole records, losing unmapped documentation data (FM-G3)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        for kind in ("organization", "configuration", "contact"):
+            for rec in self.svc.store.list_records(kind):
+                if rec.link is not None and rec.unmapped:
+                    self.svc.store.set_unmapped(kind, rec.id, {})
+        return r
+
+
+class PassTouchesAutotask(MutantAdapter):
+    """Every pass writes the pulled names back to Autotask (P-01, idempotence)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if r["ok"]:
+            client = self.svc.client()
+            for rec in self.svc.records("organization"):
+                if rec["sync"] and rec["sync"]["state"] == "enabled":
+                    client.update("Companies", {"id": rec["sync"]["psa_id"], "companyName": rec["name"]})
+        return r
+
+
+class OrphanWithoutCascade(MutantAdapter):
+    """Orphaning an organization leaves its children enabled (O-04)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch.object(self.svc.store, "orphan_children", lambda org_id: {})]
+
+
+class PullUpdatesOrphans(MutantAdapter):
+    """Pulls keep writing an orphaned organization's fields (O-05)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if r["ok"]:
+            companies = {c["id"]: c for c in self.svc.client().query_all("Companies", None, ["id", "companyName"])}
+            for lk in self.svc.store.links("organization"):
+                c = companies.get(lk.psa_id)
+                if lk.state == "orphaned" and c is not None:
+                    self.svc.store.update_record("organization", lk.record_id, {"name": c["companyName"]})
+        return r
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    factory: Callable[[], Any]
+    rules: tuple[str, ...]
+    killers: tuple[str, ...]  # suite tests expected to catch it (tried first)
+    edge_case: str = ""  # the §16 item it imitates
+
+
+MUTANTS: dict[str, Mutant] = {m.name: m for m in [
+    Mutant("orphan_on_failed_fetch", OrphanOnFailedFetch, ("O-08", "C-11"),
+           ("test_O08_C11_a_failed_or_partial_fetch_changes_nothing",), "§16.1"),
+    Mutant("config_and_instead_of_or", ConfigAndInsteadOfOr, ("M-02",),
+           ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",), "§16.2"),
+    Mutant("config_across_organizations", ConfigAcrossOrganizations, ("M-14",),
+           ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",), "§16.2"),
+    Mutant("blank_serials_match", BlankSerialsMatch, ("M-11",),
+           ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",), "§16.3"),
+    Mutant("latest_created_wins", LatestCreatedWins, ("M-08",),
+           ("test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first",), "§16.4"),
+    Mutant("not_injective", NotInjective, ("M-09",),
+           ("test_stateful_sync_machine",), "§16.4"),
+    Mutant("case_insensitive_names", CaseInsensitiveNames, ("M-06", "Q1"),
+           ("test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first",), ""),
+    Mutant("disable_unlinks", DisableUnlinks, ("M-12", "R-01"),
+           ("test_M12_disabled_records_are_left_alone_and_not_duplicated",), "§16.5"),
+    Mutant("orphans_not_candidates", OrphansNotCandidates, ("M-13",),
+           ("test_M13_orphans_are_candidates_when_autotask_recreates_the_record",), "§16.5"),
+    Mutant("push_existing_on_two_way", PushExistingOnTwoWay, ("P-04",),
+           ("test_P04_P07_enabling_two_way_pushes_nothing_by_itself",), "§16.6"),
+    Mutant("push_all_matches", PushAllMatches, ("PA-02",),
+           ("test_PA02_PA05_push_all_creates_without_matching_and_links",), "§16.7"),
+    Mutant("reconnect_remembers_links", ReconnectRemembersLinks, ("D-02", "D-03"),
+           ("test_D02_option1_clears_every_link_keeps_data_writes_nothing",), "§16.8"),
+    Mutant("delete_all_takes_standalone", DeleteAllTakesStandalone, ("D-07",),
+           ("test_D07_option2_deletes_only_linked_organizations_and_their_children",), "§16.8"),
+    Mutant("counts_include_unlinked", CountsIncludeUnlinked, ("ST-05",),
+           ("test_ST05_counts_equal_link_states_after_every_operation",), "§16.9"),
+    Mutant("api_only_manager_accepted", ApiOnlyManagerAccepted, ("SC-08",),
+           ("test_SC08_an_api_only_default_account_manager_is_refused",), "§16.10"),
+    Mutant("pull_clobbers_unmapped", PullClobbersUnmapped, ("FM-G3",),
+           ("test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first",), ""),
+    Mutant("pass_touches_autotask", PassTouchesAutotask, ("P-01",),
+           ("test_P01_two_way_off_never_writes_to_autotask",), ""),
+    Mutant("orphan_without_cascade", OrphanWithoutCascade, ("O-04",),
+           ("test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks",), ""),
+    Mutant("pull_updates_orphans", PullUpdatesOrphans, ("O-05",),
+           ("test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks",), ""),
+]}

@@ -1,0 +1,192 @@
+"""Hypothesis strategies: tenants, Autotask-side edits, documentation-side edits, settings, fault schedules.
+
+Tenants are deliberately tiny (a handful of records) and deliberately nasty: names that collide exactly, by case
+or by a trailing space (M-06), serials and MACs shared between devices and organizations (M-02, M-14), MACs
+spelled differently (Q1), blank keys (M-11), out-of-scope company and device types (SC-01, SC-02), and
+pre-existing documentation records with distinct creation times for the tie-breaks (M-08).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.world import QUEUES
+
+COMPANY_NAMES = ["Contoso", "Contoso", "contoso", "Contoso ", "Fabrikam"]
+DOC_ORG_NAMES = ["Contoso", "contoso", "Contoso ", "Fabrikam", "Initech", ""]
+SERIALS = ["SN-1", "SN-2", "sn-1", "", None]
+MACS = ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "00:1A:2B:3C:4D:5F", "", None]
+FIRST = ["Ann", "ann", "Bob"]
+LAST = ["Lee", "Lee ", "Kim"]
+IN_TYPES = (1,)  # Companies.companyType selected by base_settings
+CI_TYPES = [1, 2, 3, None]  # 3 is not selected by base_settings; None is blank
+TICKET_NUMBERS = ["T20260101.0001", "T20260101.0002"]
+
+
+def _days(n: int) -> st.SearchStrategy[list[str]]:
+    """n distinct creation instants in 2025 (all before the tenant clock)."""
+    return st.permutations(range(1, 29)).map(lambda p: [f"2025-02-{d:02d}T00:00:00Z" for d in p[:n]])
+
+
+@st.composite
+def tenants(draw: Any, *, max_companies: int = 3, max_cis: int = 4, max_contacts: int = 3, docs: bool = True,
+            tickets: bool = False, locations: bool = False) -> dict[str, Any]:
+    n_co = draw(st.integers(1, max_companies))
+    companies = [{"id": 1001 + i, "name": draw(st.sampled_from(COMPANY_NAMES)),
+                  "type": draw(st.sampled_from([1, 1, 1, 2]))} for i in range(n_co)]
+    ids = [c["id"] for c in companies]
+    cis = [{"id": 100001 + i, "company": draw(st.sampled_from(ids)), "serial": draw(st.sampled_from(SERIALS)),
+            "mac": draw(st.sampled_from(MACS)), "type": draw(st.sampled_from(CI_TYPES))}
+           for i in range(draw(st.integers(0, max_cis)))]
+    contacts = [{"id": 30001 + i, "company": draw(st.sampled_from(ids)), "first": draw(st.sampled_from(FIRST)),
+                 "last": draw(st.sampled_from(LAST))} for i in range(draw(st.integers(0, max_contacts)))]
+    spec: dict[str, Any] = {"companies": companies, "cis": cis, "contacts": contacts, "locations": [], "tickets": []}
+    if tickets:
+        spec["tickets"] = [{"id": 700001 + i, "company": draw(st.sampled_from(ids)),
+                            "number": draw(st.sampled_from(TICKET_NUMBERS)),
+                            "queue": draw(st.sampled_from([QUEUES["Triage"], QUEUES["Monitoring Alerts"]]))}
+                           for i in range(draw(st.integers(0, 2)))]
+    if locations:
+        spec["locations"] = [{"id": 10001 + i, "company": draw(st.sampled_from(ids)), "name": f"Site {i}",
+                              "address1": draw(st.sampled_from(["1 Main St", "2 High St"])), "city": "Springfield",
+                              "state": "IL"} for i in range(draw(st.integers(0, 2)))]
+    spec["docs"] = draw(documentation(max_orgs=3 if docs else 0))
+    return spec
+
+
+@st.composite
+def documentation(draw: Any, *, max_orgs: int = 3, max_configs: int = 3, max_contacts: int = 2) -> list[dict]:
+    """Pre-existing documentation records (created through the platform's API, never pushed: P-07)."""
+    n_org = draw(st.integers(0, max_orgs))
+    n_cfg = draw(st.integers(0, max_configs)) if n_org else 0
+    n_con = draw(st.integers(0, max_contacts)) if n_org else 0
+    days = draw(_days(n_org + n_cfg + n_con))
+    out: list[dict[str, Any]] = []
+    for i in range(n_org):
+        out.append({"kind": "organization", "ref": f"o{i}", "created_at": days.pop(),
+                    "fields": {"name": draw(st.sampled_from(DOC_ORG_NAMES))},
+                    "unmapped": {"passwords": [f"secret-{i}"]}})
+    for i in range(n_cfg):
+        out.append({"kind": "configuration", "ref": f"c{i}", "org": f"o{draw(st.integers(0, n_org - 1))}",
+                    "created_at": days.pop(), "unmapped": {"documents": [f"runbook-{i}"]},
+                    "fields": {"name": f"doc-config-{i}", "serial_number": draw(st.sampled_from(SERIALS)),
+                               "mac_address": draw(st.sampled_from(MACS))}})
+    for i in range(n_con):
+        out.append({"kind": "contact", "ref": f"k{i}", "org": f"o{draw(st.integers(0, n_org - 1))}",
+                    "created_at": days.pop(), "unmapped": {"notes": f"n{i}"},
+                    "fields": {"first_name": draw(st.sampled_from(FIRST)),
+                               "last_name": draw(st.sampled_from(LAST))}})
+    return out
+
+
+@st.composite
+def org_tenants(draw: Any) -> dict[str, Any]:
+    """Companies and pre-existing organizations drawn from two near-identical names (M-01, M-06, M-08, M-09)."""
+    names = ["Contoso", "contoso"]
+    companies = [{"id": 1001 + i, "name": draw(st.sampled_from(names)), "type": 1}
+                 for i in range(draw(st.integers(1, 3)))]
+    n = draw(st.integers(1, 4))
+    days = draw(_days(n))
+    docs = [{"kind": "organization", "ref": f"o{i}", "created_at": days.pop(),
+             "fields": {"name": draw(st.sampled_from(names + ["Contoso ", ""]))}, "unmapped": {"passwords": [str(i)]}}
+            for i in range(n)]
+    return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": docs}
+
+
+@st.composite
+def config_tenants(draw: Any, *, max_cis: int = 4, max_configs: int = 4) -> dict[str, Any]:
+    """Two in-scope companies whose organizations already exist in the documentation, each holding configurations
+    with colliding, blank and differently spelled serials and MACs (M-02, M-08, M-11, M-14)."""
+    companies = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
+    cis = [{"id": 100001 + i, "company": draw(st.sampled_from([1001, 1001, 1002])),
+            "serial": draw(st.sampled_from(SERIALS)), "mac": draw(st.sampled_from(MACS)),
+            "type": draw(st.sampled_from([1, 2, None]))} for i in range(draw(st.integers(1, max_cis)))]
+    n = draw(st.integers(1, max_configs))
+    days = draw(_days(n + 2))
+    docs: list[dict[str, Any]] = [
+        {"kind": "organization", "ref": "o0", "created_at": days.pop(), "fields": {"name": "Contoso"},
+         "unmapped": {}},
+        {"kind": "organization", "ref": "o1", "created_at": days.pop(), "fields": {"name": "Fabrikam"},
+         "unmapped": {}}]
+    for i in range(n):
+        docs.append({"kind": "configuration", "ref": f"c{i}", "org": draw(st.sampled_from(["o0", "o0", "o1"])),
+                     "created_at": days.pop(), "unmapped": {"documents": [f"runbook-{i}"]},
+                     "fields": {"name": f"doc-config-{i}", "serial_number": draw(st.sampled_from(SERIALS)),
+                                "mac_address": draw(st.sampled_from(MACS))}})
+    return {"companies": companies, "cis": cis, "contacts": [], "locations": [], "tickets": [], "docs": docs}
+
+
+def sync_settings() -> st.SearchStrategy[dict[str, Any]]:
+    """Scope settings over the tenant's picklists (SC-01..SC-05); always valid (SC-08/SC-09 satisfied)."""
+    from conformance.world import base_settings
+
+    return st.builds(
+        lambda at, ci, blank, contacts: base_settings(account_types=at, ci_types=ci, sync_without_ci_type=blank,
+                                                      contacts_enabled=contacts),
+        st.sampled_from([["1"], ["1", "2"]]), st.sampled_from([["1", "2"], ["1"], ["1", "2", "3"], []]),
+        st.booleans(), st.booleans())
+
+
+# ------------------------------------------------------------------------------------ Autotask-side edits
+def at_edits(spec: dict[str, Any]) -> st.SearchStrategy[tuple]:
+    """One edit made in Autotask through the REST API: ``(op, target id, value)``."""
+    cos = [c["id"] for c in spec["companies"]]
+    opts = [st.tuples(st.just("rename_company"), st.sampled_from(cos), st.sampled_from(COMPANY_NAMES)),
+            st.tuples(st.just("company_type"), st.sampled_from(cos), st.sampled_from([1, 2]))]
+    if spec["cis"]:
+        cis = [c["id"] for c in spec["cis"]]
+        opts += [st.tuples(st.just("ci_serial"), st.sampled_from(cis), st.sampled_from(["SN-1", "SN-9", ""])),
+                 st.tuples(st.just("ci_type"), st.sampled_from(cis), st.sampled_from([1, 3]))]
+    if spec["contacts"]:
+        cons = [c["id"] for c in spec["contacts"]]
+        opts += [st.tuples(st.just("delete_contact"), st.sampled_from(cons), st.none()),
+                 st.tuples(st.just("rename_contact"), st.sampled_from(cons), st.sampled_from(FIRST))]
+    return st.one_of(opts)
+
+
+def apply_at_edit(w: Any, edit: tuple) -> None:
+    op, rid, value = edit
+    if op == "rename_company":
+        w.at_update("Companies", rid, companyName=value)
+    elif op == "company_type":
+        w.at_update("Companies", rid, companyType=value)
+    elif op == "ci_serial":
+        w.at_update("ConfigurationItems", rid, serialNumber=value)
+    elif op == "ci_type":
+        w.at_update("ConfigurationItems", rid, configurationItemType=value)
+    elif op == "delete_contact":
+        if w.at_get("Contacts", rid) is not None:
+            w.at_delete("Contacts", rid)
+    elif op == "rename_contact":
+        if w.at_get("Contacts", rid) is not None:
+            w.at_update("Contacts", rid, firstName=value)
+    else:  # pragma: no cover
+        raise ValueError(op)
+
+
+# ------------------------------------------------------------------------------- documentation-side edits
+doc_edits = st.one_of(
+    st.tuples(st.just("unmapped"), st.sampled_from(["organization", "configuration", "contact"]),
+              st.integers(0, 5), st.text("abc", max_size=3)),
+    st.tuples(st.just("create_org"), st.just("organization"), st.integers(0, 0), st.sampled_from(DOC_ORG_NAMES)),
+)
+
+
+# ------------------------------------------------------------------------------------------ fault schedules
+ENTITIES = ["Companies", "ConfigurationItems", "Contacts", "CompanyLocations", "Tickets"]
+FAULT_ACTIONS = [
+    {"status": 401}, {"status": 403}, {"status": 500, "body": {"errors": ["Internal error"]}},
+    {"status": 503}, {"drop": True}, {"omitRecords": 1}, {"truncate": True},
+]
+
+
+def fault_rules() -> st.SearchStrategy[dict[str, Any]]:
+    """One persistent fault rule (``times`` omitted: it keeps firing, so retries cannot hide it)."""
+    return st.builds(lambda entity, kind, action: {"entity": entity, "kind": kind, **action},
+                     st.sampled_from(ENTITIES), st.sampled_from(["query", "count"]), st.sampled_from(FAULT_ACTIONS))
+
+
+def fault_schedules(max_rules: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.lists(fault_rules(), min_size=1, max_size=max_rules)

@@ -1,0 +1,116 @@
+"""Orphaning suite (§6: O-01..O-09, and C-11 for credential/permission failures during a pass)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance import strategies as S
+from conformance.suites._common import prop
+from conformance.world import base_settings, world
+
+RULES = ["O-01", "O-03", "O-04", "O-05", "O-06", "O-08", "O-09", "C-11"]
+
+
+def snapshot(w: Any) -> dict[str, list[tuple]]:
+    """Everything a pass could change: ids, links, mapped fields, unmapped data."""
+    out = {}
+    for k, recs in w.all_records().items():
+        out[k] = sorted((str(r["id"]), repr(r["link"]), repr(sorted(r["fields"].items())),
+                          repr(sorted(r["unmapped"].items()))) for r in recs)
+    return out
+
+
+@prop(rules=["O-08", "C-11", "§16.1"], spec=S.tenants(docs=False), faults=S.fault_schedules())
+def test_O08_C11_a_failed_or_partial_fetch_changes_nothing(factory: Any, spec: dict, faults: list) -> None:
+    """With Autotask unchanged, a pass hit by 401/403/500/503, dropped connections, truncated bodies or pages that
+    silently lose records must not orphan, delete or modify anything; it may fail (and then must say so)."""
+    with world(factory, spec) as w:
+        w.pass_ok()
+        before = snapshot(w)
+        for rule in faults:
+            w.fault(rule)
+        w.adapter.run_pass(full=True)
+        assert snapshot(w) == before, f"O-08/C-11: a pass under faults {faults} changed documentation records"
+        w.clear_faults()
+        w.pass_ok()
+        assert snapshot(w) == before, "O-08: after the faults cleared, a healthy pass still changed records"
+
+
+@prop(rules=["O-01", "O-05", "O-07"], spec=S.tenants(docs=False, max_contacts=3), data=st.data())
+def test_O01_O05_deleted_in_autotask_orphans_and_the_orphan_is_frozen(factory: Any, spec: dict, data: Any) -> None:
+    """A contact deleted in Autotask becomes orphaned (not deleted) and later pulls never write its fields."""
+    with world(factory, spec) as w:
+        w.pass_ok()
+        linked = [r for r in w.records("contact") if r["link"]]
+        if not linked:
+            return
+        victim = data.draw(st.sampled_from(linked), label="victim")
+        w.at_delete("Contacts", int(victim["link"]["psa_id"]))
+        w.pass_ok()
+        w.pass_ok()
+        rec = next((r for r in w.records("contact") if r["id"] == victim["id"]), None)
+        assert rec is not None, "O-05: the sync deleted a record whose Autotask record was deleted"
+        assert rec["link"] and rec["link"]["state"] == "orphaned", f"O-01: state is {rec['link']}"
+        assert rec["fields"] == victim["fields"] and rec["unmapped"] == victim["unmapped"], "O-05: orphan modified"
+        others = [r for r in w.records("contact") if r["link"] and r["id"] != victim["id"]]
+        assert all(r["link"]["state"] == "enabled" for r in others), "O-01: other contacts were orphaned too"
+
+
+@prop(rules=["O-03", "O-04", "O-05", "O-06", "SC-11", "Q20"], spec=S.tenants(docs=False), data=st.data())
+def test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks(factory: Any, spec: dict,
+                                                                              data: Any) -> None:
+    """A company whose type leaves the selected types is orphaned together with its linked children; its
+    Autotask edits are not pulled while orphaned; when the type returns the same records are re-linked (enabled),
+    with no duplicates."""
+    with world(factory, spec) as w:
+        w.pass_ok()
+        orgs = [r for r in w.records("organization") if r["link"]]
+        if not orgs:
+            return
+        org = data.draw(st.sampled_from(orgs), label="org")
+        pid = int(org["link"]["psa_id"])
+        ids_before = {k: sorted(str(r["id"]) for r in rs) for k, rs in w.all_records().items()}
+        w.at_update("Companies", pid, companyType=2)
+        w.pass_ok()
+        o = next(r for r in w.records("organization") if r["id"] == org["id"])
+        assert o["link"] and o["link"]["state"] == "orphaned", f"O-03: org out of scope is {o['link']}"
+        for k in ("contact", "configuration", "location"):
+            for r in w.records(k):
+                if r["org_id"] == org["id"] and r["link"]:
+                    assert r["link"]["state"] in ("orphaned", "disabled"), f"O-04: {k} {r['id']} not orphaned"
+        w.at_update("Companies", pid, companyName="Renamed while orphaned")
+        w.pass_ok()
+        o = next(r for r in w.records("organization") if r["id"] == org["id"])
+        assert o["fields"]["name"] == org["fields"]["name"], "O-05: a pull wrote an orphan's mapped field"
+        w.at_update("Companies", pid, companyType=1)
+        w.pass_ok()
+        o = next(r for r in w.records("organization") if r["id"] == org["id"])
+        assert o["link"] == {"psa_id": pid, "state": "enabled"}, f"O-06: scope restored but link is {o['link']}"
+        ids_after = {k: sorted(str(r["id"]) for r in rs) for k, rs in w.all_records().items()}
+        assert ids_after == ids_before, "O-06: scope restored created or removed records"
+        for k in ("contact", "configuration"):
+            for r in w.records(k):
+                if r["org_id"] == org["id"] and r["link"]:
+                    assert r["link"]["state"] == "enabled", f"O-06: {k} {r['id']} stayed {r['link']['state']}"
+
+
+@prop(rules=["O-09", "P-01", "Q14"], needs={"edit_and_save"}, spec=S.tenants(docs=False, max_contacts=2),
+      data=st.data())
+def test_O09_editing_an_orphan_with_two_way_on_writes_nothing(factory: Any, spec: dict, data: Any) -> None:
+    """An orphan edited and saved in the documentation UI with two-way on is not pushed."""
+    with world(factory, spec, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        linked = [r for r in w.records("contact") if r["link"]]
+        if not linked:
+            return
+        victim = data.draw(st.sampled_from(linked), label="victim")
+        w.at_delete("Contacts", int(victim["link"]["psa_id"]))
+        w.pass_ok()
+        w.mark()
+        try:
+            w.adapter.edit_and_save("contact", victim["id"], {"title": "Edited orphan"})
+        except Exception:  # noqa: BLE001 - refusing the edit is also fine
+            pass
+        assert not w.writes(), f"O-09: editing an orphan wrote to Autotask: {w.writes()}"

@@ -82,3 +82,11 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
         return test
 
     return deco
+
+
+def draw_linked(w: Any, data: Any, kind: str, label: str) -> dict[str, Any] | None:
+    """One linked record of ``kind``, drawn by hypothesis (None when the pass linked none: the example is moot)."""
+    from hypothesis import strategies as st
+
+    linked = [r for r in w.records(kind) if r["link"]]
+    return data.draw(st.sampled_from(linked), label=label) if linked else None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance import strategies as S
 from conformance.suites import _oracle as O
-from conformance.suites._common import prop
+from conformance.suites._common import draw_linked, prop
 from conformance.world import base_settings, world
 
 RULES = ["M-01", "M-02", "M-03", "M-06", "M-07", "M-08", "M-09", "M-10", "M-11", "M-12", "M-13", "M-14", "M-15"]
@@ -168,10 +168,9 @@ def test_M12_disabled_records_are_left_alone_and_not_duplicated(factory: Any, sp
     """A disabled record is not updated by pulls and its Autotask record does not create a duplicate."""
     with world(factory, spec) as w:
         w.pass_ok()
-        orgs = [r for r in w.records("organization") if r["link"]]
-        if not orgs:
+        target = draw_linked(w, data, "organization", "disable")
+        if target is None:
             return
-        target = data.draw(st.sampled_from(orgs), label="disable")
         pid = int(target["link"]["psa_id"])
         w.adapter.disable("organization", target["id"])
         w.at_update("Companies", pid, companyName="Changed while disabled")

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance import strategies as S
-from conformance.suites._common import prop
+from conformance.suites._common import draw_linked, prop
 from conformance.world import base_settings, world
 
 RULES = ["O-01", "O-03", "O-04", "O-05", "O-06", "O-08", "O-09", "C-11"]
@@ -43,10 +43,9 @@ def test_O01_O05_deleted_in_autotask_orphans_and_the_orphan_is_frozen(factory: A
     """A contact deleted in Autotask becomes orphaned (not deleted) and later pulls never write its fields."""
     with world(factory, spec) as w:
         w.pass_ok()
-        linked = [r for r in w.records("contact") if r["link"]]
-        if not linked:
+        victim = draw_linked(w, data, "contact", "victim")
+        if victim is None:
             return
-        victim = data.draw(st.sampled_from(linked), label="victim")
         w.at_delete("Contacts", int(victim["link"]["psa_id"]))
         w.pass_ok()
         w.pass_ok()
@@ -66,10 +65,9 @@ def test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks(f
     with no duplicates."""
     with world(factory, spec) as w:
         w.pass_ok()
-        orgs = [r for r in w.records("organization") if r["link"]]
-        if not orgs:
+        org = draw_linked(w, data, "organization", "org")
+        if org is None:
             return
-        org = data.draw(st.sampled_from(orgs), label="org")
         pid = int(org["link"]["psa_id"])
         ids_before = {k: sorted(str(r["id"]) for r in rs) for k, rs in w.all_records().items()}
         w.at_update("Companies", pid, companyType=2)
@@ -102,10 +100,9 @@ def test_O09_editing_an_orphan_with_two_way_on_writes_nothing(factory: Any, spec
     """An orphan edited and saved in the documentation UI with two-way on is not pushed."""
     with world(factory, spec, base_settings(two_way=True)) as w:
         w.pass_ok()
-        linked = [r for r in w.records("contact") if r["link"]]
-        if not linked:
+        victim = draw_linked(w, data, "contact", "victim")
+        if victim is None:
             return
-        victim = data.draw(st.sampled_from(linked), label="victim")
         w.at_delete("Contacts", int(victim["link"]["psa_id"]))
         w.pass_ok()
         w.mark()

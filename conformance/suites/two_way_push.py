@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance import strategies as S
 from conformance.adapter import Refused
-from conformance.suites._common import prop
+from conformance.suites._common import draw_linked, prop
 from conformance.world import API_ONLY_MANAGER, base_settings, world
 
 RULES = ["P-01", "P-02", "P-03", "P-04", "P-05", "P-07", "P-12", "P-13", "P-14", "SC-08"]
@@ -63,10 +63,9 @@ def test_P12_psa_wins_on_the_next_pull(factory: Any, spec: dict, data: Any) -> N
     leaves the Autotask value in the documentation record."""
     with world(factory, spec, base_settings(two_way=True)) as w:
         w.pass_ok()
-        orgs = [r for r in w.records("organization") if r["link"]]
-        if not orgs:
+        org = draw_linked(w, data, "organization", "org")
+        if org is None:
             return
-        org = data.draw(st.sampled_from(orgs), label="org")
         try:
             w.adapter.edit_and_save("organization", org["id"], {"name": "Edited in docs"})
         except Refused:

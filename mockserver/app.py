@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from flask import Flask, Response, request
+from flask import Flask, Response, request, signals
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
 
 from mockserver.api.auth import authenticate
 from mockserver.api.handlers import ApiHandlers, api_root
@@ -34,20 +37,19 @@ _PAGED = frozenset({"query", "next", "child_collection"})
 
 @dataclass
 class ApiCall:
-    """What guards and observers see of one API request."""
+    """What guards, wrappers and recorders see of one API request."""
 
     method: str
     path: str
-    url: str  # "" on the hot path; use flask.request.url when the full URL is needed
     route: Route | None
     tenant: TenantState | None = None
     user: ApiUser | None = None
     actor: Actor | None = None
-    headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     integration_code: str | None = None
     mask_protected: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    request: Request | None = None  # headers, full URL, and the environ (which carries the client socket)
 
     @property
     def entity(self) -> str | None:
@@ -55,7 +57,8 @@ class ApiCall:
 
 
 Guard = Callable[[ApiCall], "Response | None"]
-Observer = Callable[[ApiCall, Response], None]
+# (request, the ApiCall once the caller was authenticated else None, final response, milliseconds)
+Recorder = Callable[[Request, "ApiCall | None", Response, float], None]
 
 
 @dataclass
@@ -65,17 +68,37 @@ class MockContext:
     store: Store
     handlers: ApiHandlers
     guards: list[Guard] = field(default_factory=list)  # run after auth, before the handler
-    observers: list[Observer] = field(default_factory=list)  # run after every API response
     wrappers: list[Callable[[ApiCall, Callable[[], Response]], Response]] = field(default_factory=list)
+    recorders: list[Recorder] = field(default_factory=list)  # see every API answer, refusals included
+
+
+_JSON_TYPE = "application/json; charset=utf-8"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     # orjson: a 500-record page is ~2 MB of JSON, which the stdlib encoder takes ~10x longer to write.
     payload = b"" if body is None else orjson.dumps(body)
-    resp = Response(payload, status=status, content_type="application/json; charset=utf-8")
-    for key, value in (headers or {}).items():
-        resp.headers[key] = value
-    return resp
+    header_list = [("Content-Type", _JSON_TYPE)]
+    if headers:
+        header_list.extend(headers.items())
+    return Response(payload, status=status, headers=header_list)
+
+
+class FastJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider with orjson parsing (test clients decode every response they get).
+
+    What orjson refuses (NaN, Infinity, lone surrogates) goes to the stdlib decoder, so the same texts
+    parse. One difference remains: orjson reads an integer beyond 64 bits as a float. The mock's API
+    can never send one (orjson, its encoder, refuses them) and no Autotask field holds one.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if not kwargs:
+            try:
+                return orjson.loads(s)
+            except orjson.JSONDecodeError:
+                pass
+        return super().loads(s, **kwargs)
 
 
 def error_response(exc: Exception) -> Response:
@@ -97,7 +120,8 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     catalog = catalog or load_catalog()
     store = Store(catalog, config)
     ctx = MockContext(config, catalog, store, ApiHandlers(store, config))
-    app = Flask("mockserver")
+    app = Flask("mockserver", static_folder=None)
+    app.json = FastJSONProvider(app)
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     app.extensions["autotask_mock"] = ctx
@@ -107,10 +131,7 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     load_configured_fixtures(store, config.fixtures)
 
     def api_view(path: str = "") -> Response:
-        try:
-            return _serve(ctx)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an Autotask-shaped answer
-            return error_response(exc)
+        return serve_api(ctx, request._get_current_object())
 
     app.add_url_rule("/", "api_root", api_view, methods=ALL_METHODS)
     app.add_url_rule("/<path:path>", "api", api_view, methods=ALL_METHODS)
@@ -122,13 +143,15 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
 
     @app.after_request
     def _reason_phrase(resp: Response) -> Response:
-        # werkzeug upper-cases reason phrases ("401 UNAUTHORIZED"); IIS sends the standard ones.
-        resp.status = f"{resp.status_code} {HTTP_STATUS_CODES.get(resp.status_code, 'Unknown')}"
-        return resp
+        return with_reason_phrase(resp)
 
     from mockserver.features import install_features
 
     install_features(app, ctx)
+    app.wsgi_app = ApiFastLane(app, ctx, app.wsgi_app, own_hooks={_reason_phrase})  # type: ignore[method-assign]
+    from mockserver.inprocess import MockTestClient
+
+    app.test_client_class = MockTestClient
     # The loaded tenants are long-lived: move them out of the collector's sight so a full collection
     # (~0.5 s with 100k records) never lands on a request.
     gc.collect()
@@ -136,28 +159,109 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     return app
 
 
-def _serve(ctx: MockContext) -> Response:
-    method = request.method.upper()
-    route = resolve(
-        request.path, ctx.catalog, item_url_writes=ctx.config.item_url_writes, url_for_errors=lambda: request.url
-    )
-    call = ApiCall(method, request.path, "", route, headers=dict(request.headers), body=request.get_data())
+def with_reason_phrase(resp: Response) -> Response:
+    # werkzeug upper-cases reason phrases ("401 UNAUTHORIZED"); IIS sends the standard ones.
+    code = resp.status_code
+    if code != 200:  # werkzeug's "200 OK" is already the standard phrase
+        resp.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown')}"
+    return resp
+
+
+class ApiFastLane:
+    """WSGI middleware answering API requests without Flask's per-request machinery.
+
+    Flask's request and app contexts, URL adapter, signals and hook lists cost more than serving a
+    GET by id does, and every API path lands on one catch-all view anyway. So API requests go straight
+    to :func:`serve_api`; the /_mock/ admin API, methods Flask would refuse, and every request of an app
+    someone has attached their own request hooks or signal receivers to still go through Flask, so
+    such extensions keep seeing every request.
+    """
+
+    def __init__(self, app: Flask, ctx: MockContext, flask_wsgi: Callable, own_hooks: set[Callable]) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.flask_wsgi = flask_wsgi
+        self.own_hooks = own_hooks
+
+    def _flask_needed(self) -> bool:
+        app = self.app
+        for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs,
+                      app.url_value_preprocessors):
+            funcs = hooks.get(None)
+            if funcs and any(f not in self.own_hooks for f in funcs):
+                return True
+        return bool(_signals_connected())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        path = environ.get("PATH_INFO") or "/"
+        if path.startswith("/_mock") or environ.get("REQUEST_METHOD") not in _METHODS or self._flask_needed():
+            return self.flask_wsgi(environ, start_response)
+        response = serve_api(self.ctx, Request(environ))
+        if response.is_streamed or response.direct_passthrough:
+            return response(environ, start_response)
+        # What Response.__call__ does for a buffered body, minus the generality the mock never needs
+        # (relative Location headers, streamed or ranged bodies).
+        status = response.status_code
+        start_response(response.status, response.headers.to_wsgi_list())
+        if environ["REQUEST_METHOD"] == "HEAD" or status < 200 or status in (204, 304):
+            return []
+        return response.response
+
+
+_METHODS = frozenset(ALL_METHODS)
+_SIGNALS = (signals.request_started, signals.request_finished, signals.got_request_exception,
+            signals.request_tearing_down)
+
+
+def _signals_connected() -> bool:
+    return any(sig.receivers for sig in _SIGNALS)
+
+
+def serve_api(ctx: MockContext, req: Request) -> Response:
+    """Answer one Autotask API request; every failure becomes an Autotask-shaped answer, never a trace."""
+    t0 = time.perf_counter()
+    calls: list[ApiCall] = []
+    try:
+        response = _serve(ctx, req, calls)
+    except Exception as exc:  # noqa: BLE001
+        response = error_response(exc)
+    with_reason_phrase(response)
+    if ctx.recorders:
+        ms = (time.perf_counter() - t0) * 1000.0
+        call = calls[0] if calls and calls[0].tenant is not None else None
+        for recorder in ctx.recorders:
+            try:
+                recorder(req, call, response, ms)
+            except Exception:  # noqa: BLE001 - a recorder must never break a response
+                log.exception("recorder failed")
+    return response
+
+
+def _serve(ctx: MockContext, req: Request, calls: list[ApiCall]) -> Response:
+    method = req.method.upper()
+    path = req.path
+    route = resolve(path, ctx.catalog, item_url_writes=ctx.config.item_url_writes, url_for_errors=lambda: req.url)
+    headers = req.headers
+    environ = req.environ
+    body = req.get_data() if environ.get("CONTENT_LENGTH") or environ.get("HTTP_TRANSFER_ENCODING") else b""
+    call = ApiCall(method, path, route, body=body, request=req)
+    calls.append(call)
     if method == "HEAD" and "GET" in route.allowed:
         method = "GET"
     if method not in route.allowed:
         raise method_not_allowed(method, route.allowed)
     if not route.needs_auth:
         if route.kind == "zone":
-            return json_response(ctx.handlers.zone(request.args, request.host_url, request.host))
+            return json_response(ctx.handlers.zone(req.args, req.host_url, req.host))
         if route.kind == "version":
             return json_response(ctx.handlers.version())
         if route.kind == "openapi":
             from mockserver.openapi import openapi_document
 
-            return json_response(openapi_document(ctx.catalog, request.host_url))
-    tenant, user, actor = authenticate(ctx.store, request.headers, unauthorized_body=ctx.config.unauthorized_body)
+            return json_response(openapi_document(ctx.catalog, req.host_url))
+    tenant, user, actor = authenticate(ctx.store, headers, unauthorized_body=ctx.config.unauthorized_body)
     call.tenant, call.user, call.actor = tenant, user, actor
-    call.integration_code = (request.headers.get("ApiIntegrationCode") or "").strip()
+    call.integration_code = (headers.get("ApiIntegrationCode") or "").strip()
 
     def run() -> Response:
         for guard in ctx.guards:
@@ -166,10 +270,9 @@ def _serve(ctx: MockContext) -> Response:
                 return early
         tenant.note_request()
         # Only paged answers carry absolute URLs; building the root costs more than most handlers.
-        root = api_root(ctx.config, request.host_url, request.host, tenant, zone=False) if route.kind in _PAGED else ""
-        body = ctx.handlers.dispatch(
-            route, method, tenant, actor, request.args, call.body, root, mask=call.mask_protected
-        )
+        root = api_root(ctx.config, req.host_url, req.host, tenant, zone=False) if route.kind in _PAGED else ""
+        body = ctx.handlers.dispatch(route, method, tenant, actor, req.args, call.body, root,
+                                     mask=call.mask_protected)
         return json_response(body)
 
     def guarded() -> Response:
@@ -181,10 +284,4 @@ def _serve(ctx: MockContext) -> Response:
     handler = guarded
     for wrapper in reversed(ctx.wrappers):
         handler = (lambda w, h: (lambda: w(call, h)))(wrapper, handler)
-    response = handler()
-    for observer in ctx.observers:
-        try:
-            observer(call, response)
-        except Exception:  # noqa: BLE001 - an observer must never break a response
-            log.exception("observer failed")
-    return response
+    return handler()

@@ -52,7 +52,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 DROP_HEADER = "X-Mock-Fault"
 DROP_VALUE = "drop"
@@ -457,9 +457,9 @@ def get_injector(app) -> FaultInjector:
 
 
 # ------------------------------------------------------------------ actions
-def drop_connection() -> Response:
+def drop_connection(call) -> Response:
     """Shut the client's socket (real servers) and return the in-process marker response."""
-    environ = request.environ
+    environ = call.request.environ if call.request is not None else {}
     sock = None
     checker = environ.get("waitress.client_disconnected")
     channel = getattr(checker, "__self__", None)
@@ -580,12 +580,12 @@ def install(app, ctx) -> None:
         if rule.latency:
             get_sleep(app)(rule.latency)
         if rule.drop and not rule.commit:
-            return drop_connection()
+            return drop_connection(call)
         if rule.status is not None and not rule.commit:
             return injected_response(rule)
         response = proceed()
         if rule.drop:
-            return drop_connection()
+            return drop_connection(call)
         if rule.status is not None:
             return injected_response(rule)
         if rule.omit is not None and response.status_code == 200:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import requests
 
 from mockserver.admin.client import AdminClient, Credentials, TenantHandle
+from mockserver.inprocess import body_bytes, build_environ, call_wsgi, header_items
 
 AUTOTASK_URL = re.compile(r"^https?://webservices\d*\.autotask\.net(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
 GENERIC_HOST = "https://webservices.autotask.net"
@@ -45,16 +46,12 @@ class DroppedConnection(requests.exceptions.ConnectionError):
 
 # ---------------------------------------------------------------------------------------------- WSGI bridge
 def _body_bytes(body: Any) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
+    if body is None or isinstance(body, bytes | bytearray | str):
+        return body_bytes(body)
     if hasattr(body, "read"):
         data = body.read()
         return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if isinstance(body, bytearray | memoryview):
+    if isinstance(body, memoryview):
         return bytes(body)
     return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk) for chunk in body)
 
@@ -62,33 +59,13 @@ def _body_bytes(body: Any) -> bytes:
 def run_in_app(app, method: str, url: str, headers: Mapping[str, str] | Sequence[tuple[str, str]], body: Any
                ) -> tuple[int, list[tuple[str, str]], bytes]:
     """Run one HTTP request through the WSGI app; return (status, headers, body). Pure WSGI, no socket."""
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
-
     parts = urlsplit(url)
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    header_list = [(k, v) for k, v in items if k.lower() not in _HOP_BY_HOP]
-    data = _body_bytes(body)
-    builder = EnvironBuilder(
-        path=parts.path or "/",
-        base_url=f"{parts.scheme}://{parts.netloc}",
-        query_string=parts.query,
-        method=method.upper(),
-        headers=header_list,
-        data=data,
-    )
-    try:
-        environ = builder.get_environ()
-    finally:
-        builder.close()
-    environ["REMOTE_ADDR"] = "127.0.0.1"
-    app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
-    try:
-        payload = b"".join(app_iter)
-    finally:
-        close = getattr(app_iter, "close", None)
-        if close is not None:
-            close()
-    return int(status.split(" ", 1)[0]), list(response_headers.items()), payload
+    header_list = [(k, v) for k, v in header_items(headers) if k.lower() not in _HOP_BY_HOP]
+    environ = build_environ(method, parts.path or "/", parts.query, header_list, _body_bytes(body),
+                            scheme=parts.scheme or "http", netloc=parts.netloc or "localhost",
+                            base={"REMOTE_ADDR": "127.0.0.1"})
+    status, response_headers, payload = call_wsgi(app, environ)
+    return int(status.split(" ", 1)[0]), list(response_headers), payload
 
 
 def wsgi_callback(app) -> Callable[[Any], tuple[int, list[tuple[str, str]], bytes]]:

@@ -23,18 +23,17 @@ import fnmatch
 import logging
 import re
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response
+from werkzeug.wrappers import Request
 
 log = logging.getLogger("mockserver")
 EXTENSION_KEY = "autotask_mock.journal"
 UNATTRIBUTED = None  # the key of entries whose request named no known user
 _ANY = object()
-API_ENDPOINTS = frozenset({"api", "api_root"})
 
 
 # ---------------------------------------------------------------------------------------------- storage
@@ -46,7 +45,7 @@ class Journal:
         self.body_limit = max(0, int(body_limit))
         self._lock = threading.Lock()
         self._seq = 0
-        self._entries: dict[str | None, deque[dict[str, Any]]] = {}
+        self._entries: dict[str | None, deque[dict[str, Any] | RawEntry]] = {}
         self._dropped: dict[str | None, int] = {}
 
     @property
@@ -55,11 +54,15 @@ class Journal:
         with self._lock:
             return self._seq
 
-    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def record(self, entry: dict[str, Any] | RawEntry) -> dict[str, Any] | RawEntry:
         with self._lock:
             self._seq += 1
-            entry["seq"] = self._seq
-            key = entry.get("tenant")
+            if isinstance(entry, RawEntry):
+                entry.seq = self._seq
+                key = entry.tenant
+            else:
+                entry["seq"] = self._seq
+                key = entry.get("tenant")
             dq = self._entries.get(key)
             if dq is None:
                 dq = self._entries[key] = deque(maxlen=self.size)
@@ -83,10 +86,10 @@ class Journal:
         """Entries newest first; ``tenant`` a name, None for the unattributed ones, or omitted for all."""
         with self._lock:
             if tenant is _ANY:
-                merged: list[dict[str, Any]] = [e for dq in self._entries.values() for e in dq]
+                merged = [_as_dict(e) for dq in self._entries.values() for e in dq]
                 merged.sort(key=lambda e: e["seq"], reverse=True)
             else:
-                merged = list(self._entries.get(tenant, ()))
+                merged = [_as_dict(e) for e in self._entries.get(tenant, ())]
         out = filter_entries(merged, method=method, path=path, entity=entity, status=status, query=query,
                              since_seq=since_seq)
         return out[:limit] if limit is not None and limit >= 0 else out
@@ -120,38 +123,67 @@ def get_journal(app: Flask) -> Journal:
 
 # ---------------------------------------------------------------------------------------------- recording
 def install(app: Flask, ctx) -> None:
-    """Attach the journal: an observer stashes the ApiCall, an after_request hook writes the entry.
+    """Attach the journal as a recorder of the API gateway (mockserver.app.serve_api).
 
-    The after_request hook (rather than the observer alone) is what lets the journal see requests the
-    API refuses before guards and observers run: routing 404/405, authentication failures, zone lookups.
+    Recorders see every answer the gateway gives, including the ones refused before guards run:
+    unknown paths, 405s, authentication failures, zone lookups.
     """
     journal = Journal(getattr(ctx.config, "journal_size", 1000), getattr(ctx.config, "journal_body_limit", 2000))
     app.extensions[EXTENSION_KEY] = journal
 
-    def observer(call, response: Response) -> None:
-        g._autotask_journal_call = call
+    def recorder(req: Request, call, response: Response, duration_ms: float) -> None:
+        journal.record(_build_entry(ctx, journal, req, call, response, duration_ms))
 
-    ctx.observers.insert(0, observer)
-
-    @app.before_request
-    def _journal_start() -> None:
-        if request.endpoint in API_ENDPOINTS:
-            g._autotask_journal_t0 = time.perf_counter()
-
-    @app.after_request
-    def _journal_record(response: Response) -> Response:
-        t0 = g.pop("_autotask_journal_t0", None)
-        if t0 is None:
-            return response
-        try:
-            journal.record(_build_entry(ctx, journal, response, (time.perf_counter() - t0) * 1000.0))
-        except Exception:  # noqa: BLE001 - the journal must never break a response
-            log.exception("journal failed")
-        return response
+    ctx.recorders.insert(0, recorder)
 
 
-def _build_entry(ctx, journal: Journal, response: Response, duration_ms: float) -> dict[str, Any]:
-    call = g.pop("_autotask_journal_call", None)
+class RawEntry:
+    """One journal entry as recorded: the request's facts, turned into the JSON dict when read.
+
+    Recording runs on every API request and reading is rare, so decoding the body, formatting the
+    time and building the dict wait until someone asks (and then happen once).
+    """
+
+    __slots__ = ("seq", "time", "method", "host", "path", "query", "entity", "kind", "tenant", "user",
+                 "status", "duration_ms", "body", "body_size", "body_limit", "response_size", "fault", "_dict")
+
+    def __init__(self, **values: Any) -> None:
+        self.seq = None
+        self._dict = None
+        for key, value in values.items():
+            setattr(self, key, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        if self._dict is None:
+            limit = self.body_limit
+            text = self.body.decode("utf-8", errors="replace")
+            self._dict = {
+                "seq": self.seq,
+                "time": self.time.isoformat().replace("+00:00", "Z"),
+                "method": self.method,
+                "host": self.host,
+                "path": self.path,
+                "query": self.query.decode("utf-8", errors="replace"),
+                "entity": self.entity,
+                "kind": self.kind,
+                "tenant": self.tenant,
+                "user": self.user,
+                "status": self.status,
+                "durationMs": round(self.duration_ms, 3),
+                "requestBody": text[:limit],
+                "requestBodySize": self.body_size,
+                "requestBodyTruncated": self.body_size > len(self.body) or len(text) > limit,
+                "responseSize": self.response_size,
+                "fault": _jsonable(self.fault),
+            }
+        return self._dict
+
+
+def _as_dict(entry: dict[str, Any] | RawEntry) -> dict[str, Any]:
+    return entry.as_dict() if isinstance(entry, RawEntry) else entry
+
+
+def _build_entry(ctx, journal: Journal, req: Request, call, response: Response, duration_ms: float) -> RawEntry:
     tenant = user_name = entity = kind = None
     fault = None
     if call is not None:
@@ -164,48 +196,45 @@ def _build_entry(ctx, journal: Journal, response: Response, duration_ms: float) 
         from mockserver.api.routes import resolve
 
         try:
-            route = resolve(request.path, ctx.catalog, item_url_writes=ctx.config.item_url_writes,
-                            url_for_errors=request.url)
+            route = resolve(req.path, ctx.catalog, item_url_writes=ctx.config.item_url_writes,
+                            url_for_errors=req.url)
         except Exception:  # noqa: BLE001 - unknown paths are journaled without an entity
             route = None
         if route is not None:
             kind = route.kind
             entity = route.entity.name if route.entity is not None else None
         if kind == "zone":
-            user_name = next((v for k, v in request.args.items() if k.lower() == "user"), None)
+            user_name = next((v for k, v in req.args.items() if k.lower() == "user"), None)
         else:
-            user_name = request.headers.get("UserName")
+            user_name = req.headers.get("UserName")
         found = ctx.store.find_user(user_name) if user_name else None
         if found is not None:
             tenant = found[0]
-    raw = request.get_data(cache=True) or b""
-    limit = journal.body_limit
-    # decode only what can be kept (4 bytes per character at most), but know whether more was sent
-    text = raw[: limit * 4 + 4].decode("utf-8", errors="replace")
-    truncated = len(raw) > limit * 4 + 4 or len(text) > limit
+    raw = (call.body if call is not None else req.get_data(cache=True)) or b""
     clock = tenant.clock if tenant is not None else ctx.config.clock
     size = response.calculate_content_length()
     if size is None and not response.is_streamed:
         size = len(response.get_data())
-    return {
-        "seq": None,
-        "time": clock.now().isoformat().replace("+00:00", "Z"),
-        "method": request.method.upper(),
-        "host": request.host,
-        "path": request.path,
-        "query": request.query_string.decode("utf-8", errors="replace"),
-        "entity": entity,
-        "kind": kind,
-        "tenant": tenant.name if tenant is not None else None,
-        "user": user_name,
-        "status": response.status_code,
-        "durationMs": round(duration_ms, 3),
-        "requestBody": text[:limit],
-        "requestBodySize": len(raw),
-        "requestBodyTruncated": truncated,
-        "responseSize": size,
-        "fault": _jsonable(fault),
-    }
+    limit = journal.body_limit
+    return RawEntry(
+        time=clock.now(),
+        method=req.method.upper(),
+        host=req.host,
+        path=req.path,
+        query=req.query_string,
+        entity=entity,
+        kind=kind,
+        tenant=tenant.name if tenant is not None else None,
+        user=user_name,
+        status=response.status_code,
+        duration_ms=duration_ms,
+        # keep only what can be shown (4 bytes per character at most), but know how much was sent
+        body=raw[: limit * 4 + 4],
+        body_size=len(raw),
+        body_limit=limit,
+        response_size=size,
+        fault=fault,
+    )
 
 
 def _jsonable(value: Any) -> Any:

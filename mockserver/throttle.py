@@ -79,7 +79,11 @@ def window_count(tenant, config) -> int:
 
 
 class ThreadLimiter:
-    """At most ``limit`` concurrent calls per key; waits (queue) or refuses (reject) past it."""
+    """At most ``limit`` concurrent calls per key; waits (queue) or refuses (reject) past it.
+
+    Every API request passes through here, so the uncontended path only counts: conditions are
+    notified only when a request is queued or a test is watching (``wait_until``).
+    """
 
     def __init__(self) -> None:
         lock = threading.Lock()
@@ -87,6 +91,8 @@ class ThreadLimiter:
         self._changed = threading.Condition(lock)  # observers (tests) waiting for a state
         self._active: dict[tuple, int] = {}
         self._waiting: dict[tuple, int] = {}
+        self._queued = 0  # requests blocked in acquire, all keys
+        self._watchers = 0  # threads in wait_until
         self.peak: dict[tuple, int] = {}
 
     def acquire(self, key: tuple, limit: int, wait: bool) -> bool:
@@ -95,16 +101,20 @@ class ThreadLimiter:
                 if not wait:
                     return False
                 self._waiting[key] = self._waiting.get(key, 0) + 1
+                self._queued += 1
                 self._changed.notify_all()
                 try:
                     while self._active.get(key, 0) >= limit:
                         self._slots.wait()
                 finally:
                     self._waiting[key] -= 1
+                    self._queued -= 1
             n = self._active.get(key, 0) + 1
             self._active[key] = n
-            self.peak[key] = max(self.peak.get(key, 0), n)
-            self._changed.notify_all()
+            if n > self.peak.get(key, 0):
+                self.peak[key] = n
+            if self._watchers:
+                self._changed.notify_all()
             return True
 
     def release(self, key: tuple) -> None:
@@ -114,8 +124,10 @@ class ThreadLimiter:
                 self._active.pop(key, None)
             else:
                 self._active[key] = n
-            self._slots.notify_all()
-            self._changed.notify_all()
+            if self._queued:
+                self._slots.notify_all()
+            if self._watchers:
+                self._changed.notify_all()
 
     def active(self, key: tuple) -> int:
         with self._slots:
@@ -128,7 +140,11 @@ class ThreadLimiter:
     def wait_until(self, predicate, timeout: float = 10.0) -> bool:
         """Block until ``predicate(active, waiting)`` holds (dicts keyed like acquire); False on timeout."""
         with self._changed:
-            return self._changed.wait_for(lambda: predicate(dict(self._active), dict(self._waiting)), timeout)
+            self._watchers += 1
+            try:
+                return self._changed.wait_for(lambda: predicate(dict(self._active), dict(self._waiting)), timeout)
+            finally:
+                self._watchers -= 1
 
 
 def endpoint_of(call) -> str:

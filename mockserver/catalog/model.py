@@ -68,9 +68,12 @@ class EntitySpec:
     supports_webhook_callouts: bool = False
     child_paths: tuple[ChildPath, ...] = ()  # paths where this entity is the child
     _lower: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # double/decimal fields: the ones whose int values are sent as floats (state.records.to_api)
+    numeric_fields: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._lower.update({n.lower(): n for n in self.fields})
+        self.numeric_fields.update(n for n, f in self.fields.items() if f.data_type in ("double", "decimal"))
 
     # Capabilities as entityInformation reports them: the union of root and child write paths.
     @property

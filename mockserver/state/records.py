@@ -8,6 +8,7 @@ of the entity present (null when unset) and ``userDefinedFields`` as ``[{name, v
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from mockserver.catalog.model import EntitySpec, FieldSpec
@@ -150,11 +151,16 @@ def to_api(
     """Serialise one record as the API returns it."""
     fields = spec.fields
     if include is None:
-        # Every field, null when unset: start from all-null (C speed) and fill the few set ones.
+        # Every field, null when unset: start from all-null (C speed) and fill the few set ones. Only
+        # datetimes and numbers stored as ints in double/decimal fields change form (values.serialize).
         out: dict[str, Any] = dict.fromkeys(fields)
+        numeric = spec.numeric_fields
         for name, value in record.items():
             if value is not None and name in out:
-                out[name] = serialize(value, fields[name].data_type)
+                if name in numeric or isinstance(value, datetime):
+                    out[name] = serialize(value, fields[name].data_type)
+                else:
+                    out[name] = value
     else:
         wanted = set(include) | {"id"}
         out = {}

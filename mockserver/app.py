@@ -1,9 +1,11 @@
 """create_app(config) -> Flask app: the Autotask REST imitation plus the mock's admin API.
 
-One catch-all view resolves paths through the catalogue-driven route table (mockserver.api.routes),
-because the real server's routing is case-insensitive and slash-tolerant in ways Flask's router is not.
-Cross-cutting features (security levels, throttling, faults, the journal) plug in as guards and
-observers on the MockContext instead of being wired into handlers.
+Every API request goes to one gateway, :func:`serve_api`, which resolves paths through the
+catalogue-driven route table (mockserver.api.routes), because the real server's routing is
+case-insensitive and slash-tolerant in ways Flask's router is not. Flask reaches it through a catch-all
+view; :class:`ApiFastLane` reaches it straight from WSGI, which is most of the mock's speed.
+Cross-cutting features (security levels, throttling, faults, webhooks, the journal) plug in as guards,
+wrappers and recorders on the MockContext instead of being wired into handlers.
 """
 
 from __future__ import annotations

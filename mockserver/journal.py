@@ -147,11 +147,15 @@ class RawEntry:
     __slots__ = ("seq", "time", "method", "host", "path", "query", "entity", "kind", "tenant", "user",
                  "status", "duration_ms", "body", "body_size", "body_limit", "response_size", "fault", "_dict")
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, time: Any, method: str, host: str, path: str, query: bytes, entity: str | None,
+                 kind: str | None, tenant: str | None, user: str | None, status: int, duration_ms: float,
+                 body: bytes, body_size: int, body_limit: int, response_size: int | None, fault: Any) -> None:
         self.seq = None
         self._dict = None
-        for key, value in values.items():
-            setattr(self, key, value)
+        self.time, self.method, self.host, self.path, self.query = time, method, host, path, query
+        self.entity, self.kind, self.tenant, self.user, self.status = entity, kind, tenant, user, status
+        self.duration_ms, self.body, self.body_size, self.body_limit = duration_ms, body, body_size, body_limit
+        self.response_size, self.fault = response_size, fault
 
     def as_dict(self) -> dict[str, Any]:
         if self._dict is None:

@@ -9,10 +9,18 @@ Budget checked (and reported as PASS/FAIL):
 Targets: ``--target fake`` (default) serves the tenant from the small ``responses``-based double the reference
 tests use (tests/reference_impl/ri_fake_autotask.py), so the numbers measure the sync, not a server;
 ``--target mock`` runs the same pull against the project's mock in-process (slower; the mock's cost is included).
-Nothing leaves the machine either way.
+Nothing leaves the machine either way. ``server_seconds`` is the time spent below the HTTP client: the double's own
+routing for ``fake``; for ``mock``, the in-process mock with its ``responses``/WSGI bridge (everything inside
+``HTTPAdapter.send``). The "sync-side" ratio leaves that time out of both passes.
+
+The pull budgets are defined for a tenant of 10,000 companies and 100,000 configuration items: below that size the
+fixed calls of a pass (zone, metadata, one partial page per entity) dominate, so they cannot be met and are reported
+as information ("n/a"), not as failures. ``--quick`` is that small size (1,000 companies, 10,000 CIs, matching at
+1k/10k): a smoke run that exits 0 unless something broke (an exception, a failed pass, the matching curve).
 
     python bench/bench_sync.py                      # full budget run (takes a few minutes)
-    python bench/bench_sync.py --companies 1000 --cis 10000 --scales 1000,10000
+    python bench/bench_sync.py --target mock --scales 1000
+    python bench/bench_sync.py --quick              # smoke run, a few seconds
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,6 +48,8 @@ from reference_impl.docstore import DocStore  # noqa: E402
 from reference_impl.sync import SyncService, SyncSettings  # noqa: E402
 from reference_impl.sync.matching import Candidate, Wanted, mac_key, match_configurations  # noqa: E402
 
+BUDGET_COMPANIES, BUDGET_CIS = 10_000, 100_000  # the tenant size issue 4's pull budgets are defined for
+QUICK = {"companies": 1_000, "cis": 10_000, "scales": "1000,10000"}
 FETCHED_ENTITIES = ("Companies", "CompanyLocations", "Contacts", "ConfigurationItems", "Products",
                     "ConfigurationItemTypes", "Resources", "Countries")
 START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
@@ -172,9 +183,18 @@ def run_mock(args: argparse.Namespace) -> dict:
             locations_enabled=True, default_account_manager=int(next(iter(opts["resources"]))),
             default_material_code="1", default_product_category="1"))
         counts = {e: svc.client().count(e) for e in FETCHED_ENTITIES}
+        timer = _HttpTimer()
 
         class MockTenant:  # what measure() needs: counts for the minimum, a way to change 1% of records
             tables = {e: range(n) for e, n in counts.items()}
+
+            @property
+            def server_seconds(self) -> float:
+                return timer.seconds
+
+            @server_seconds.setter
+            def server_seconds(self, value: float) -> None:
+                timer.seconds = value
 
             @staticmethod
             def change(now: datetime) -> int:
@@ -188,7 +208,36 @@ def run_mock(args: argparse.Namespace) -> dict:
                         changed += 1
                 return changed
 
-        return measure(svc, MockTenant, clock, 0, args)
+        try:
+            return measure(svc, MockTenant(), clock, 0, args)
+        finally:
+            timer.restore()
+
+
+class _HttpTimer:
+    """Accumulates the time spent inside ``requests.adapters.HTTPAdapter.send``: with the mock in-process (requests
+    intercepted by ``responses``), that is the mock's own time plus the bridge, i.e. what a network and a server
+    would cost; the client's JSON decoding and everything above it stay on the sync's side."""
+
+    def __init__(self) -> None:
+        import requests.adapters
+
+        self.seconds = 0.0
+        self._adapter = requests.adapters.HTTPAdapter
+        self._send = self._adapter.send  # the send ``responses`` installed
+        timer = self
+
+        def send(adapter: Any, *a: Any, **kw: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return timer._send(adapter, *a, **kw)
+            finally:
+                timer.seconds += time.perf_counter() - t
+
+        self._adapter.send = send
+
+    def restore(self) -> None:
+        self._adapter.send = self._send
 
 
 def measure(svc: SyncService, fake, clock: ManualClock, connect_calls: int, args: argparse.Namespace) -> dict:
@@ -261,39 +310,67 @@ def bench_matching(scales: list[int]) -> list[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--companies", type=int, default=10_000)
-    ap.add_argument("--cis", type=int, default=100_000)
-    ap.add_argument("--scales", default="1000,10000,100000")
+    ap.add_argument("--companies", type=int, default=None, help=f"default {BUDGET_COMPANIES:,} ({QUICK['companies']:,} "
+                    "with --quick)")
+    ap.add_argument("--cis", type=int, default=None, help=f"default {BUDGET_CIS:,} ({QUICK['cis']:,} with --quick)")
+    ap.add_argument("--scales", default=None, help="matching sizes (default 1000,10000,100000; 1000,10000 with --quick)")
+    ap.add_argument("--quick", action="store_true", help="smoke run at 1,000 companies / 10,000 CIs; the pull budgets "
+                    "are reported as information at that size and the exit status is 0 unless something broke")
     ap.add_argument("--db", default=":memory:", help="docstore path (default in memory)")
     ap.add_argument("--skip-pull", action="store_true")
     ap.add_argument("--target", choices=("fake", "mock"), default="fake")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bench_sync.json"))
     args = ap.parse_args()
-    report: dict = {"matching": bench_matching([int(s) for s in args.scales.split(",") if s])}
+    if args.companies is None:
+        args.companies = QUICK["companies"] if args.quick else BUDGET_COMPANIES
+    if args.cis is None:
+        args.cis = QUICK["cis"] if args.quick else BUDGET_CIS
+    if args.scales is None:
+        args.scales = QUICK["scales"] if args.quick else "1000,10000,100000"
+    # The pull budgets hold for the tenant size they are defined for; a smaller tenant only informs (see above).
+    budget_size = args.companies >= BUDGET_COMPANIES and args.cis >= BUDGET_CIS
+    report: dict = {"settings": {"quick": args.quick, "target": args.target, "companies": args.companies,
+                                 "cis": args.cis, "scales": args.scales, "budgets_enforced": budget_size},
+                    "matching": bench_matching([int(s) for s in args.scales.split(",") if s])}
     if not args.skip_pull:
         report["pull"] = run_fake(args) if args.target == "fake" else run_mock(args)
         report["pull"]["target"] = args.target
-    checks = []
+    checks: list[tuple[str, bool, str, bool]] = []  # name, ok, measured, enforced
     if "pull" in report:
         p = report["pull"]
-        checks.append(("full pass calls <= 110% of minimum", p["full"]["overhead"] <= 0.10))
-        checks.append(("incremental calls <= 5% of full", p["incremental"]["calls_ratio"] <= 0.05))
-        checks.append(("incremental time <= 5% of full", p["incremental"]["time_ratio"] <= 0.05))
-        checks.append(("incremental sync-side time <= 5% of full", p["incremental"]["sync_time_ratio"] <= 0.05))
+        f, i = p["full"], p["incremental"]
+        checks.append(("full pass calls <= 110% of minimum", f["overhead"] <= 0.10,
+                       f"{f['api_calls']} calls, minimum {f['minimum_calls']}: +{f['overhead']:.1%}", budget_size))
+        checks.append(("incremental calls <= 5% of full", i["calls_ratio"] <= 0.05,
+                       f"{i['api_calls']} of {f['api_calls']}: {i['calls_ratio']:.1%}", budget_size))
+        checks.append(("incremental time <= 5% of full", i["time_ratio"] <= 0.05,
+                       f"{i['seconds']:.3f} s of {f['seconds']:.2f} s: {i['time_ratio']:.1%}", budget_size))
+        checks.append(("incremental sync-side time <= 5% of full", i["sync_time_ratio"] <= 0.05,
+                       f"{i['seconds'] - i['server_seconds']:.3f} s of {f['seconds'] - f['server_seconds']:.2f} s "
+                       f"without server time: {i['sync_time_ratio']:.1%}", budget_size))
     m = report["matching"]
     if len(m) >= 2:
         # n log n: per-item cost may grow at most logarithmically; allow 3x over the smallest scale's per-item cost.
+        # Meaningful at any size, so always enforced.
         base = m[0]["us_per_item"]
         checks.append(("matching per-item cost grows no faster than log n",
                        all(x["us_per_item"] <= base * 3 * max(1.0, math.log(x["n"]) / math.log(m[0]["n"]))
-                           for x in m)))
-    report["checks"] = {name: ok for name, ok in checks}
+                           for x in m), ", ".join(f"{x['n']:,}: {x['us_per_item']} us" for x in m), True))
+    # Same shape as before (name → measured outcome), so bench/compare.py and earlier files still line up; which of
+    # them counted towards the exit status is listed apart.
+    report["checks"] = {name: ok for name, ok, _, _ in checks}
+    report["checks_informational"] = [name for name, _, _, enforced in checks if not enforced]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
-    for name, ok in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    return 0 if all(ok for _, ok in checks) else 1
+    for name, ok, measured, enforced in checks:
+        if enforced:
+            print(f"{'PASS' if ok else 'FAIL'}  {name}  ({measured})")
+        else:
+            print(f"n/a   {name}  ({measured}; would {'pass' if ok else 'fail'}) — n/a at "
+                  f"{'quick' if args.quick else 'this'} size: budget is defined for {BUDGET_COMPANIES:,} companies / "
+                  f"{BUDGET_CIS:,} CIs, this run used {args.companies:,} / {args.cis:,}")
+    return 0 if all(ok for _, ok, _, enforced in checks if enforced) else 1
 
 
 if __name__ == "__main__":

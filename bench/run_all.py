@@ -31,16 +31,9 @@ def run_sync(quick: bool) -> dict[str, Any] | None:
     if not SYNC_BENCH.exists():
         c.log("bench/bench_sync.py does not exist yet: sync benchmarks skipped")
         return None
-    extra: list[str] = []
-    if quick:  # its --quick when it has one; otherwise its size options, when it has those
-        helptext = subprocess.run([sys.executable, str(SYNC_BENCH), "--help"], capture_output=True, text=True,
-                                  cwd=c.REPO, timeout=120).stdout
-        if "--quick" in helptext:
-            extra = ["--quick"]
-        elif all(opt in helptext for opt in ("--companies", "--cis", "--scales")):
-            extra = ["--companies", "1000", "--cis", "10000", "--scales", "1000,10000"]
-        else:
-            c.log("bench/bench_sync.py has no --quick: running it in full")
+    # --quick: 1,000 companies / 10,000 CIs; at that size bench_sync reports the pull budgets (defined for 10,000 /
+    # 100,000) as information and exits 0 unless something broke, so a smoke run does not "fail" on them.
+    extra: list[str] = ["--quick"] if quick else []
     c.log(f"sync (bench/bench_sync.py {' '.join(extra)}) …")
     started = time.time()
     cmd = [sys.executable, str(SYNC_BENCH), *extra]

@@ -347,6 +347,62 @@ class DocStore:
             rows.sort(key=lambda r: r["id"])
         return [self._row_to_record(kind, r) for r in rows]
 
+    def _select_chunked(self, kind: str, where: str, values: Iterable[Any], extra: str = "") -> list[Record]:
+        """``base WHERE <where with one IN (…)>`` over ``values`` in chunks of 500 (SQLite's variable limit),
+        deduplicated and in id order like :meth:`list_records`."""
+        base, _a = self._base_select(kind)
+        vals = list(dict.fromkeys(values))  # the order is irrelevant: rows come back sorted by id
+        rows: dict[int, sqlite3.Row] = {}
+        for i in range(0, len(vals), 500):
+            chunk = vals[i:i + 500]
+            sql = f"{base} WHERE {where.format(marks=','.join('?' * len(chunk)))}{extra}"
+            for r in self._x(sql, chunk):
+                rows[int(r["id"])] = r
+        return [self._row_to_record(kind, rows[k]) for k in sorted(rows)]
+
+    def records_linked_to(self, kind: str, psa_ids: Iterable[int]) -> list[Record]:
+        """Records whose link (in any state) holds one of ``psa_ids``, in id order.
+
+        Why: an incremental pull only needs the records its fetched Autotask ids are linked to (plus match
+        candidates, :meth:`match_candidates`), so it looks those up through UNIQUE(kind, psa_id) instead of loading
+        every record of every touched organization (issue 4: an incremental pass costs what changed)."""
+        self._table(kind)  # validates ``kind`` before it is spliced into the SQL
+        return self._select_chunked(kind, f"x.id IN (SELECT record_id FROM links WHERE kind='{kind}' AND psa_id IN "
+                                    "({marks}))", psa_ids)
+
+    def match_candidates(self, kind: str, *, organization_ids: Iterable[int] | None = None,
+                         names: Iterable[str] | None = None) -> list[Record]:
+        """Records that matching may choose: never linked, or orphaned (M-09, M-12, M-13), in id order.
+
+        Children are looked up by organization (M-14: matching never leaves the org); organizations, which match
+        platform-wide by name (M-01), by exact name. The name filter is only a pre-selection: the pure matcher
+        still compares keys itself (M-06), so a wider result could never change a decision."""
+        if (organization_ids is None) == (names is None):
+            raise StoreError("match_candidates needs organization_ids or names, not both")
+        eligible = " AND (l.psa_id IS NULL OR l.state = 'orphaned')"
+        if names is not None:
+            if kind != "organization":
+                raise StoreError("only organizations are looked up by name")
+            return self._select_chunked(kind, "x.name IN ({marks})", names, eligible)
+        col = "x.id" if kind == "organization" else "x.organization_id"
+        return self._select_chunked(kind, col + " IN ({marks})", organization_ids or (), eligible)
+
+    def link_targets(self, kind: str, psa_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+        """Autotask id → (record id, organization id) for the links (any state) holding ``psa_ids``; an
+        organization is its own organization. Lets the pull resolve references (FM-C3, FM-O3) without loading
+        every link of the tenant."""
+        table = self._table(kind)
+        org_col = "x.id" if kind == "organization" else "x.organization_id"
+        ids = sorted(set(psa_ids))
+        out: dict[int, tuple[int, int]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in self._x(f"SELECT l.psa_id, l.record_id, {org_col} FROM links l JOIN {table} x ON x.id = "
+                             f"l.record_id WHERE l.kind=? AND l.psa_id IN ({','.join('?' * len(chunk))})",
+                             [kind, *chunk]):
+                out[int(r[0])] = (int(r[1]), int(r[2] or 0))
+        return out
+
     def count_records(self, kind: str) -> int:
         return int(self._x(f"SELECT COUNT(*) FROM {self._table(kind)}").fetchone()[0])
 

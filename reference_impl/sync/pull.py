@@ -12,6 +12,14 @@ Data flow (ARCHITECTURE.md): client → scope → matching → decisions → doc
 
 Incremental passes query only records changed since the last watermark (lastActivityDate / lastModifiedDate /
 lastModifiedTime) and never orphan by absence, because absence from a filtered query proves nothing (O-08).
+
+What a pass reads from the docstore follows the same logic (issue 4: an incremental pass costs what changed, not the
+size of the tenant). A kind enumerated completely is read whole, since any record of it may be orphaned by absence.
+Otherwise the pass reads only what can take part in a decision: the records linked to the fetched Autotask ids, the
+match candidates (never linked or orphaned, M-09/M-12/M-13) of the organizations receiving unlinked records (M-14) or,
+for organizations, carrying an unlinked company's name (M-01), and the links the fetched records refer to. The pure
+planner sees every record that could change its answer, so the decisions equal those of a pass that read everything
+(tests/reference_impl/test_ri_incremental_equivalence.py checks exactly that).
 """
 
 from __future__ import annotations
@@ -95,6 +103,45 @@ class Fetched:
     records: dict[str, list[dict[str, Any]]]
     complete: dict[str, bool]  # enumeration proven complete → absence may orphan (O-08)
     watermarks: dict[str, str]
+
+
+class _LinkIndex:
+    """Autotask id → (local record id, local organization id) of one kind, links in any state, for resolving
+    references (M-14, FM-C3, FM-O3) and finding a company's organization.
+
+    Why not a plain dict of every link: that costs the size of the tenant on every pass. A pass that enumerated the
+    kind completely has read every record anyway and passes ``everything=True``; an incremental pass starts from the
+    links of the records it read and :meth:`prefetch`-es the ids it can ask about before writing anything. Links the
+    pass itself creates arrive through :meth:`update` (the per-organization overlays), exactly as with a dict.
+    """
+
+    def __init__(self, store: DocStore, kind: str, known: dict[int, tuple[int, int]], *, everything: bool) -> None:
+        self._store = store
+        self._kind = kind
+        self._map = known
+        self._absent: set[int] = set()  # looked up and not linked
+        self._everything = everything
+
+    def prefetch(self, psa_ids: set[int]) -> None:
+        """Read the links of ``psa_ids`` not known yet, in batches."""
+        if self._everything:
+            return
+        missing = {p for p in psa_ids if p not in self._map and p not in self._absent}
+        if missing:
+            found = self._store.link_targets(self._kind, missing)
+            self._map.update(found)
+            self._absent |= missing - found.keys()
+
+    def get(self, psa_id: int) -> tuple[int, int] | None:
+        hit = self._map.get(psa_id)
+        if hit is None and not self._everything and psa_id not in self._absent:
+            self.prefetch({psa_id})  # not foreseen by the prefetch: ask the store (still a single indexed read)
+            hit = self._map.get(psa_id)
+        return hit
+
+    def update(self, found: dict[int, tuple[int, int]]) -> None:
+        self._map.update(found)
+        self._absent -= found.keys()
 
 
 class PullPass:
@@ -234,12 +281,9 @@ class PullPass:
 
     def _incremental_locations(self, records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
         companies = {int(co["id"]) for co in records["organization"]}
-        wanted_ids: set[int] = set()
-        for k in ("contact", "configuration"):
-            for r in records[k]:
-                lid = r.get("companyLocationID")
-                if isinstance(lid, int) and self.store.link_by_psa("location", lid) is None:
-                    wanted_ids.add(lid)
+        referenced = {r.get("companyLocationID") for k in ("contact", "configuration") for r in records[k]}
+        referenced_ids = {lid for lid in referenced if isinstance(lid, int)}
+        wanted_ids = referenced_ids - self.store.link_targets("location", referenced_ids).keys()  # one query
         out: dict[int, dict[str, Any]] = {}
         if companies:
             for r in self.client.query_in("CompanyLocations", "companyID", sorted(companies),
@@ -296,46 +340,40 @@ class PullPass:
         self.complete = fx.complete
 
         # Organizations are matched globally (M-01), so plan them all at once.
-        orgs = self.store.list_records("organization")
-        self.org_by_id = {r.id: r for r in orgs}
         companies = fx.records["organization"]
+        orgs = self._load_organizations(companies, by_company)
+        self.org_by_id = {r.id: r for r in orgs}
         decisions = P.plan("organization", companies, orgs,
                            in_scope=lambda co: company_in_scope(co, s),
                            mapped=lambda co: {"name": co.get("companyName")},
                            invalid=company_invalid_reason, absent_orphans=fx.complete["organization"],
                            present_ids=self.present["organization"])
         company_by_id = {int(co["id"]): co for co in companies}
-        org_links = {r.link.psa_id: r for r in orgs if r.link}
+        # psa id → (record id, org id) for resolving references (organizations, contacts, locations, configurations)
+        self.local: dict[str, _LinkIndex] = {"organization": _LinkIndex(
+            self.store, "organization", {r.link.psa_id: (r.id, r.id) for r in orgs if r.link},
+            everything=fx.complete["organization"])}
 
-        # Which organizations' children do we need in memory?
-        touched_orgs: set[int] = {d.record_id for d in decisions if d.record_id is not None}
+        # The existing organization each company's children will be written to (None: new or never linked).
+        org_of: dict[int, int | None] = {d.psa_id: d.record_id for d in decisions}
+        self.local["organization"].prefetch(set(by_company))  # one batched read for the companies not fetched
         for cid in by_company:
-            r = org_links.get(cid)
-            if r is not None:
-                touched_orgs.add(r.id)
+            if cid not in org_of:
+                hit = self.local["organization"].get(cid)
+                org_of[cid] = hit[0] if hit else None
         self.children: dict[str, dict[int, list[Record]]] = {}
         self.links_by_psa: dict[str, dict[int, Record]] = {}
         for k in CHILD_KINDS:
-            recs = self.store.list_records(k, None if self.full else touched_orgs)
+            recs = self._load_children(k, by_company, org_of)
             grouped: dict[int, list[Record]] = defaultdict(list)
             for r in recs:
                 grouped[int(r.organization_id or 0)].append(r)
             self.children[k] = grouped
-            by_psa = {r.link.psa_id: r for r in recs if r.link}
-            if not self.full:
-                # A fetched record may be linked to a record outside the loaded orgs (e.g. a ticket that moved
-                # company): look those few up by id rather than loading every link.
-                for pid in self.present[k] - by_psa.keys():
-                    lk = self.store.link_by_psa(k, pid)
-                    if lk is not None:
-                        other = self.store.get_record(k, lk.record_id)
-                        if other is not None:
-                            by_psa[pid] = other
-            self.links_by_psa[k] = by_psa
-        # psa id → (record id, org id) for resolving references (contacts, locations, configurations)
-        self.local: dict[str, dict[int, tuple[int, int]]] = {
-            k: {p: (r.id, int(r.organization_id or 0)) for p, r in self.links_by_psa[k].items()} for k in CHILD_KINDS}
-        self.local["organization"] = {r.link.psa_id: (r.id, r.id) for r in orgs if r.link}
+            self.links_by_psa[k] = {r.link.psa_id: r for r in recs if r.link}
+            self.local[k] = _LinkIndex(self.store, k, {p: (r.id, int(r.organization_id or 0))
+                                                       for p, r in self.links_by_psa[k].items()},
+                                       everything=fx.complete[k])
+        self._prefetch_references(fx)
 
         units: list[tuple[int, P.Decision | None]] = [(d.psa_id, d) for d in decisions]
         decided = {d.psa_id for d in decisions}
@@ -349,6 +387,78 @@ class PullPass:
                 self.progress("Writing organizations", i, total)
             self._unit(cid, d, company_by_id.get(cid), by_company.get(cid))
         self._finish_parents(companies)
+
+    def _load_organizations(self, companies: list[dict[str, Any]],
+                            by_company: dict[int, dict[str, list[dict[str, Any]]]]) -> list[Record]:
+        """The organizations this pass can touch, in id order.
+
+        After a complete enumeration every organization is needed: one that no fetched company claims is orphaned
+        by absence (O-01, O-08). Otherwise only two kinds of organization can be involved, so only those are read
+        (issue 4: an incremental pass costs what changed, not the size of the tenant): the ones linked (in any
+        state) to a fetched company or to the company of a fetched child, and the match candidates — never linked
+        or orphaned (M-09, M-12, M-13) — carrying the name of a fetched company that has no link (M-01). The pure
+        planner still applies every matching rule to them, so the decisions are those of a pass that read all."""
+        if self.complete["organization"]:
+            return self.store.list_records("organization")
+        linked = self.store.records_linked_to("organization", {int(co["id"]) for co in companies} | set(by_company))
+        claimed = {r.link.psa_id for r in linked if r.link}
+        # org_key (M-06, M-11): only non-blank names can match, and stored names are text.
+        names = {co.get("companyName") for co in companies if int(co["id"]) not in claimed}
+        names = {n for n in names if isinstance(n, str) and n != ""}
+        candidates = self.store.match_candidates("organization", names=names) if names else []
+        by_id = {r.id: r for r in linked}
+        for r in candidates:
+            by_id.setdefault(r.id, r)
+        return [by_id[i] for i in sorted(by_id)]
+
+    def _load_children(self, kind: str, by_company: dict[int, dict[str, list[dict[str, Any]]]],
+                       org_of: dict[int, int | None]) -> list[Record]:
+        """The documentation records of one child kind this pass can touch, in id order.
+
+        A complete enumeration needs them all (absence orphans, O-01/O-08). Otherwise: the records linked to a
+        fetched Autotask id (wherever they are: a record may have moved company), and, only in organizations that
+        receive a fetched record with no link yet, that organization's match candidates (M-09, M-12, M-13, M-14).
+        Every other record of the organization is neither a candidate nor decided, so leaving it unread changes no
+        decision."""
+        if self.complete[kind]:
+            return self.store.list_records(kind)
+        linked = self.store.records_linked_to(kind, self.present[kind])
+        claimed = {r.link.psa_id for r in linked if r.link}
+        want_orgs: set[int] = set()
+        for cid, kids in by_company.items():
+            oid = org_of.get(cid)
+            if oid is not None and any(int(r["id"]) not in claimed for r in kids[kind]):
+                want_orgs.add(oid)
+        by_id = {r.id: r for r in linked}
+        if want_orgs:
+            for r in self.store.match_candidates(kind, organization_ids=want_orgs):
+                by_id.setdefault(r.id, r)  # one object per record: the writer updates it in place
+        return [by_id[i] for i in sorted(by_id)]
+
+    def _prefetch_references(self, fx: Fetched) -> None:
+        """Read, in a few batched queries and before anything is written, the links of every Autotask id the
+        fetched records refer to (their companies, parents FM-O3, contacts and locations FM-C3, primary locations
+        FM-O2, ticket configurations), so reference resolution sees the links as they were when the pass started —
+        as a pass that had loaded every link would — without loading every link."""
+        if all(fx.complete.values()):
+            return  # every index already holds every link
+        wanted: dict[str, set[int]] = {k: set() for k in KINDS}
+        wanted["organization"].update(int(r["companyID"]) for k in CHILD_KINDS for r in fx.records[k]
+                                      if isinstance(r.get("companyID"), int))
+        for kind in KINDS:
+            for r in fx.records[kind]:
+                wanted[kind].add(int(r["id"]))
+                try:
+                    mapped = self._fields(kind, r)
+                except Exception:  # the record's own unit meets this again and fails alone there (CR-04)
+                    continue
+                for v in mapped.values():
+                    refs = v if isinstance(v, list) else [v]
+                    for ref in refs:
+                        if isinstance(ref, Ref) and isinstance(ref.psa_id, int):
+                            wanted[ref.kind].add(ref.psa_id)
+        for kind, ids in wanted.items():
+            self.local[kind].prefetch(ids)
 
     def _unit(self, cid: int, d: P.Decision | None, company: dict[str, Any] | None,
               kids: dict[str, list[dict[str, Any]]] | None) -> None:
@@ -621,12 +731,20 @@ class PullPass:
         would close a cycle (Autotask normally prevents them) is left empty, so the org tree stays a tree."""
         parent_of: dict[int, int | None] = {oid: r.fields.get("parent_id") for oid, r in self.org_by_id.items()}
 
-        def closes_cycle(child: int, parent: int) -> bool:
-            seen, cur = 0, parent
+        def parent(oid: int) -> int | None:
+            # An incremental pass has not read every organization: walk the rest of the chain in the store. Parent
+            # ids are only written below, so the store holds the same values a full read would have seen.
+            if oid not in parent_of:
+                rec = self.store.get_record("organization", oid)
+                parent_of[oid] = rec.fields.get("parent_id") if rec is not None else None
+            return parent_of[oid]
+
+        def closes_cycle(child: int, parent_id: int) -> bool:
+            seen, cur = 0, parent_id
             while cur is not None and seen < 10_000:
                 if cur == child:
                     return True
-                cur = parent_of.get(cur)
+                cur = parent(cur)
                 seen += 1
             return False
 

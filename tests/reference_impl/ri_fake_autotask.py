@@ -82,8 +82,16 @@ def _dt(v: Any) -> Any:
     return _cmp_value(v)
 
 
+# The shape nearly every stored time has. For it the general path below only drops the 'Z', so parsing it directly
+# gives the same value about five times faster: a date-filtered scan (an incremental pass) parses every record's
+# change time once, and bench/bench_sync.py counts this double's time as the server's.
+_PLAIN_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
+
+
 @functools.lru_cache(maxsize=500_000)
 def _dt_str(v: str) -> Any:
+    if _PLAIN_UTC.fullmatch(v):
+        return datetime.fromisoformat(v[:-1])
     if isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", v):
         s = v.replace("Z", "")
         s = re.sub(r"[+-]\d{2}:\d{2}$", "", s)

@@ -77,3 +77,36 @@ def test_O07_hard_delete_of_org_cascades_children_and_links():
     s.set_link("contact", cid, 2, "orphaned")
     s.delete_record("organization", oid)
     assert s.get_record("contact", cid) is None and s.links() == []
+
+
+def test_targeted_reads_for_incremental_passes_cover_every_state_and_chunk():
+    """records_linked_to / match_candidates / link_targets: what an incremental pull reads instead of everything.
+    Candidates are never-linked or orphaned records only (M-09, M-12, M-13), per organization (M-14) or, for
+    organizations, by exact name (M-06); more than 500 ids are read in chunks."""
+    s = DocStore()
+    orgs = [s.create_record("organization", {"name": f"Org {i % 3}"}) for i in range(1200)]
+    states = ["enabled", "orphaned", "disabled", "error", None]
+    cfgs = []
+    for i, oid in enumerate(orgs):
+        cid = s.create_record("configuration", {"name": f"c{i}"}, organization_id=oid)
+        cfgs.append(cid)
+        if states[i % 5]:
+            s.set_link("configuration", cid, 10_000 + i, states[i % 5])
+            s.set_link("organization", oid, 20_000 + i, states[i % 5])
+    linked = s.records_linked_to("configuration", range(10_000, 11_200))
+    assert [r.id for r in linked] == [c for i, c in enumerate(cfgs) if states[i % 5]]  # any state, id order
+    assert {r.link.state for r in linked} == {"enabled", "orphaned", "disabled", "error"}
+    cands = s.match_candidates("configuration", organization_ids=orgs)
+    assert [r.id for r in cands] == [c for i, c in enumerate(cfgs) if states[i % 5] in (None, "orphaned")]
+    assert s.match_candidates("configuration", organization_ids=[orgs[0], orgs[1]]) == \
+        [r for r in cands if r.organization_id in (orgs[0], orgs[1])]
+    by_name = s.match_candidates("organization", names=["Org 1", "org 2"])  # exact: 'org 2' matches nothing
+    assert by_name and all(r.fields["name"] == "Org 1" and (r.link is None or r.link.state == "orphaned")
+                           for r in by_name)
+    assert len(by_name) == sum(1 for i in range(1200) if i % 3 == 1 and states[i % 5] in (None, "orphaned"))
+    targets = s.link_targets("configuration", [10_000, 10_001, 10_004, 99])
+    assert targets == {10_000: (cfgs[0], orgs[0]), 10_001: (cfgs[1], orgs[1])}  # 10_004 was never linked
+    assert len(s.link_targets("organization", range(20_000, 21_200))) == 960
+    assert s.link_targets("organization", [20_000]) == {20_000: (orgs[0], orgs[0])}
+    with pytest.raises(StoreError):
+        s.match_candidates("configuration", names=["x"])

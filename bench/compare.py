@@ -24,6 +24,9 @@ SKIP_KEYS = {"raw", "machine", "settings", "notes", "targets", "runs", "n", "err
              "load_before", "load_after", "servers", "started", "stdout", "stderr", "returncode"}
 HIGHER_IS_BETTER = ("rps", "records_per_s", "ratio", "_vs_")
 LOWER_IS_BETTER = ("_ms", "_s", "bytes", "mib", "us_per")
+# ratios that measure a cost (incremental / full pass, calls over the minimum, growth per 10x step)
+COST_RATIOS = ("calls_ratio", "time_ratio", "overhead", "cpu_ratio", "memory_ratio")
+NEUTRAL = ("size_ratio",)  # how many records a step adds: a fact of the run, not a result
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, float]:
@@ -40,6 +43,10 @@ def flatten(data: Any, prefix: str = "") -> dict[str, float]:
 
 def direction(key: str) -> int:
     leaf = key.rsplit(".", 1)[-1].lower()
+    if leaf.endswith(NEUTRAL):
+        return 0
+    if leaf.endswith(COST_RATIOS):
+        return -1
     if any(tag in leaf for tag in HIGHER_IS_BETTER) or "ratios." in key:
         return 1
     if any(leaf.endswith(tag) or tag in leaf for tag in LOWER_IS_BETTER):

@@ -35,7 +35,8 @@ def first_failure(factory: Callable[[], Any], first: tuple[str, ...] = ()) -> tu
 
     tests = suite_tests()
     order = [n for n in first if n in tests] + [n for n in tests if n not in first]
-    with override(phases=(Phase.explicit, Phase.generate), database=None, print_blob=False):
+    # derandomized: whether a mutant is killed must not depend on the run (CI profile or not)
+    with override(phases=(Phase.explicit, Phase.generate), database=None, print_blob=False, derandomize=True):
         for name in order:
             try:
                 tests[name](factory)

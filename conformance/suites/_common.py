@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 
 _override: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("conformance_settings",
@@ -59,7 +59,10 @@ def require(factory: Callable[[], Any], needs: set[str] | frozenset[str]) -> Non
 
 
 def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), max_examples: int | None = None,
+         examples: tuple[dict[str, Any], ...] = (),
          **strategies: Any) -> Callable[[Callable[..., None]], Callable[[Any], None]]:
+    """A suite test over drawn ``strategies``; ``examples`` always run first (the edge cases a random draw may miss)."""
+
     def deco(body: Callable[..., None]) -> Callable[[Any], None]:
         def test(sync_adapter_factory: Any) -> None:
             require(sync_adapter_factory, needs)
@@ -71,7 +74,12 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
             check.__module__ = body.__module__
             check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
                 [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY) for k in strategies])
-            runner = current_settings(max_examples)(given(**strategies)(check)) if strategies else check
+            if strategies:
+                for ex in examples:
+                    check = example(**ex)(check)
+                runner = current_settings(max_examples)(given(**strategies)(check))
+            else:
+                runner = check
             runner()
 
         test.__name__ = test.__qualname__ = body.__name__

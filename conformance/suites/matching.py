@@ -35,8 +35,20 @@ def _refs(w: Any, kind: str) -> set[Any]:
     return {w.doc_ids[d["ref"]] for d in w.spec["docs"] if d["kind"] == kind}
 
 
+def _org(ref: str, day: int, name: str) -> dict[str, Any]:
+    return {"kind": "organization", "ref": ref, "created_at": f"2025-02-{day:02d}T00:00:00Z", "fields": {"name": name},
+            "unmapped": {"passwords": [ref]}}
+
+
+# §16.4: two companies, three organizations named alike created out of order, one differing only in case
+_NAME_TIE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Contoso", "type": 1}],
+             "cis": [], "contacts": [], "locations": [], "tickets": [],
+             "docs": [_org("o0", 9, "Contoso"), _org("o1", 3, "Contoso"), _org("o2", 1, "contoso"),
+                      _org("o3", 6, "Contoso")]}
+
+
 @prop(rules=["M-01", "M-06", "M-07", "M-08", "M-09", "M-11", "M-15", "CR-05", "Q4", "Q7"], needs={"create_record"},
-      spec=st.one_of(S.org_tenants(), S.tenants()))
+      examples=({"spec": _NAME_TIE},), spec=st.one_of(S.org_tenants(), S.tenants()))
 def test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first(factory: Any, spec: dict) -> None:
     """An in-scope company links to the earliest-created unclaimed organization with exactly its name (no case
     folding, no trimming), otherwise to a new one; names never match blanks; links are injective."""

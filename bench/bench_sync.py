@@ -272,6 +272,18 @@ def measure(svc: SyncService, fake, clock: ManualClock, connect_calls: int, args
     }
 
 
+def series_row(pull: dict) -> dict:
+    """One size of the pull-cost series: calls per synced record beside the minimum's (records / 500 per kind)."""
+    f, i = pull["full"], pull["incremental"]
+    records = sum(f["created"].values())
+    return {"configuration_items": pull["configuration_items"], "companies": pull["companies"], "records": records,
+            "full_calls": f["api_calls"], "minimum_calls": f["minimum_calls"],
+            "calls_per_1k_records": 1000 * f["api_calls"] / max(1, records),
+            "minimum_per_1k_records": 1000 * f["minimum_calls"] / max(1, records),
+            "full_seconds": f["seconds"], "incremental_seconds": i["seconds"], "incremental_calls": i["api_calls"],
+            "incremental_changed_records": i["changed_records"]}
+
+
 def bench_matching(scales: list[int]) -> list[dict]:
     """match_configurations over n existing configurations and n incoming devices spread over n/10 orgs, half of
     them matching by serial, a quarter by MAC only, the rest new."""
@@ -316,6 +328,9 @@ def main() -> int:
     ap.add_argument("--scales", default=None, help="matching sizes (default 1000,10000,100000; 1000,10000 with --quick)")
     ap.add_argument("--quick", action="store_true", help="smoke run at 1,000 companies / 10,000 CIs; the pull budgets "
                     "are reported as information at that size and the exit status is 0 unless something broke")
+    ap.add_argument("--series", default=None, help="further pull sizes in CIs, one company per 10 CIs (default "
+                    "1000,10000; 1000 with --quick): full and incremental wall time and API calls per synced record "
+                    "beside the main pull's")
     ap.add_argument("--db", default=":memory:", help="docstore path (default in memory)")
     ap.add_argument("--skip-pull", action="store_true")
     ap.add_argument("--target", choices=("fake", "mock"), default="fake")
@@ -335,6 +350,13 @@ def main() -> int:
     if not args.skip_pull:
         report["pull"] = run_fake(args) if args.target == "fake" else run_mock(args)
         report["pull"]["target"] = args.target
+        sizes = [int(x) for x in (args.series or ("1000" if args.quick else "1000,10000")).split(",") if x]
+        runs = []
+        for n in sorted(set(sizes) - {args.cis}):
+            sub = argparse.Namespace(**{**vars(args), "cis": n, "companies": max(1, n // 10), "db": ":memory:"})
+            print(f"series: pull of {n:,} CIs / {sub.companies:,} companies …", file=sys.stderr)
+            runs.append(run_fake(sub) if args.target == "fake" else run_mock(sub))
+        report["series"] = [series_row(r) for r in sorted([*runs, report["pull"]], key=lambda r: r["configuration_items"])]
     checks: list[tuple[str, bool, str, bool]] = []  # name, ok, measured, enforced
     if "pull" in report:
         p = report["pull"]
@@ -363,6 +385,15 @@ def main() -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
+    if report.get("series"):
+        print(f"\nPull cost by size ({args.target} target; records = what the full pass created):")
+        print(f"{'CIs':>8} {'companies':>9} {'records':>8} {'calls':>6} {'minimum':>7} {'calls/1k rec':>12} "
+              f"{'min/1k rec':>10} {'full s':>7} {'incr s':>7} {'incr calls':>10}")
+        for r in report["series"]:
+            print(f"{r['configuration_items']:>8,} {r['companies']:>9,} {r['records']:>8,} {r['full_calls']:>6} "
+                  f"{r['minimum_calls']:>7} {r['calls_per_1k_records']:>12.2f} {r['minimum_per_1k_records']:>10.2f} "
+                  f"{r['full_seconds']:>7.2f} {r['incremental_seconds']:>7.3f} {r['incremental_calls']:>10}")
+        print()
     for name, ok, measured, enforced in checks:
         if enforced:
             print(f"{'PASS' if ok else 'FAIL'}  {name}  ({measured})")

@@ -4,7 +4,7 @@
 
 Runs, each in a fresh process with CI=true (derandomized, bounded examples, as CI runs them):
 
-* ``sync suites``: ``pytest -p conformance.plugin --pyargs conformance`` — the behaviour suites and the
+* ``sync suites``: ``pytest --pyargs conformance`` — the behaviour suites and the
   stateful machine against the reference sync's adapter, the command a third party runs against theirs;
 * ``mock contract``: tests/conformance/test_api_contract.py and test_real_spec_responses.py — schemathesis and
   the real-spec response checks against the mock;
@@ -34,7 +34,7 @@ def commands(workers: int) -> dict[str, list[str]]:
     xdist = ["-n", str(workers)] if workers > 1 else ["-p", "no:xdist"]
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *xdist]
     return {
-        "sync suites": [*pytest, "-p", "conformance.plugin", "--pyargs", "conformance"],
+        "sync suites": [*pytest, "--pyargs", "conformance"],
         "mock contract": [*pytest, "tests/conformance/test_api_contract.py",
                           "tests/conformance/test_real_spec_responses.py"],
         "mutation kill run": [sys.executable, "-m", "conformance.kill"],

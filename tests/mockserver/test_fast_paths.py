@@ -11,14 +11,13 @@ import json
 import math
 
 import pytest
+from conftest import BASIC_HEADERS, V1, make_app
 from flask import request, signals
 from flask.testing import FlaskClient
 from werkzeug.http import HTTP_STATUS_CODES
 
 from mockserver.inprocess import MockTestClient, build_environ
 from mockserver.journal import get_journal
-
-from conftest import BASIC_HEADERS, V1, make_app
 
 JSON = {**BASIC_HEADERS, "Content-Type": "application/json"}
 
@@ -141,3 +140,60 @@ def test_json_provider_parses_like_the_stdlib(text):
 def test_json_provider_reports_malformed_documents_as_the_stdlib_does():
     with pytest.raises(json.JSONDecodeError):
         make_app().json.loads("{")
+
+
+# ---------------------------------------------------------------------------------------------- over HTTP
+HTTP_REQUESTS = [
+    ("GET", f"{V1}/Companies/1", BASIC_HEADERS, None),
+    ("HEAD", f"{V1}/Companies/1", BASIC_HEADERS, None),
+    ("GET", f"{V1}/Companies/999999", BASIC_HEADERS, None),
+    ("POST", f"{V1}/Companies/query", JSON, b'{"filter":[{"op":"gte","field":"id","value":0}]}'),
+    ("POST", f"{V1}/Companies/query", JSON, b'{"filter": '),
+    ("GET", f"{V1}/Companies/query/count?search=%7B%22filter%22%3A%5B%7B%22op%22%3A%22exist%22%2C%22field%22%3A%22id%22%7D%5D%7D", BASIC_HEADERS, None),
+    ("DELETE", f"{V1}/Companies/1", BASIC_HEADERS, None),
+    ("OPTIONS", f"{V1}/Companies", BASIC_HEADERS, None),
+    ("GET", f"{V1}/zoneInformation?user=sync%40BASIC.APIUSER.com", {}, None),
+    ("GET", f"{V1}/Companies/1", {**BASIC_HEADERS, "Secret": "wrong"}, None),
+    ("GET", f"{V1}/NoSuchEntity/1", BASIC_HEADERS, None),
+    ("PATCH", f"{V1}/Companies", JSON, '{"id": 2, "city": "Zürich"}'.encode()),
+]
+
+
+def _serve(app):
+    import threading
+
+    from mockserver.cli import build_server, stop_server
+
+    server = build_server(app, "127.0.0.1", 0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return server, thread, stop_server
+
+
+def _raw(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None) -> tuple:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        kept = sorted((k.lower(), v.replace(str(port), "PORT")) for k, v in resp.getheaders() if k.lower() != "date")
+        return resp.status, resp.reason, kept, data.replace(str(port).encode(), b"PORT")
+    finally:
+        conn.close()
+
+
+def test_over_http_the_fast_lane_sends_the_bytes_flask_would():
+    fast_app, slow_app = make_app(), make_app()
+    slow_app.before_request(lambda: None)  # forces the Flask lane
+    servers = [_serve(fast_app), _serve(slow_app)]
+    try:
+        ports = [s[0].effective_port for s in servers]
+        for method, path, headers, body in HTTP_REQUESTS:
+            fast, slow = (_raw(port, method, path, headers, body) for port in ports)
+            assert fast == slow, (method, path)
+            assert fast[1] == HTTP_STATUS_CODES[fast[0]], (method, path)  # IIS's reason phrases on the wire
+    finally:
+        for server, thread, stop in servers:
+            stop(server, thread)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import Phase
 
-SUITE_MODULES = ("matching", "orphaning", "status_counts", "two_way_push", "push_all", "disconnect_delete")
+SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", "two_way_push", "push_all",
+                 "disconnect_delete")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

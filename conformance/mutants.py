@@ -301,6 +301,198 @@ class PullUpdatesOrphans(MutantAdapter):
         return r
 
 
+# ------------------------------------------------------------------------------------------ locations (M-04)
+class LocationPartialAddress(MutantAdapter):
+    """Locations matched on Address 1 and City only: Address 2, State and Country ignored (M-04)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.matching import simple_key
+
+        return [mock.patch("reference_impl.sync.plan.location_key",
+                           lambda a1, a2, city, state, country: simple_key(a1, city))]
+
+
+# ------------------------------------------------------------------------------------------ tickets (M-05, T-*)
+class TicketsAcrossOrganizations(MutantAdapter):
+    """Tickets matched on their number against every organization's tickets (M-05, M-14 violated)."""
+
+    def patches(self) -> list[Any]:
+        import reference_impl.sync.plan as P
+
+        original = P.plan
+        store = self.svc.store
+
+        def plan(kind: str, at_records: Any, records: Any, **kw: Any) -> Any:
+            if kind == "ticket":
+                records = store.list_records("ticket")
+            return original(kind, at_records, records, **kw)
+
+        return [mock.patch.object(P, "plan", plan)]
+
+
+class TicketQueuesIgnored(MutantAdapter):
+    """Tickets of every queue are synced, whatever the queue selection (T-01, SC-07)."""
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        if settings.get("queues"):
+            from conformance.world import QUEUES
+
+            settings = {**settings, "queues": [str(q) for q in QUEUES.values()]}
+        super().apply_settings(settings)
+
+
+class TicketsOfUnlinkedCompaniesParked(MutantAdapter):
+    """Tickets whose company is not linked are parked in the first organization (T-06, CR-03)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        s = self.svc.settings
+        if not r["ok"] or not s.queues:
+            return r
+        orgs = sorted(self.svc.store.list_records("organization"), key=lambda o: o.id)
+        if not orgs:
+            return r
+        linked_cos = {lk.psa_id for lk in self.svc.store.links("organization")}
+        taken = {lk.psa_id for lk in self.svc.store.links("ticket")}
+        for t in self.svc.client().query_all("Tickets", None, ["id", "companyID", "ticketNumber", "queueID"]):
+            if t["companyID"] not in linked_cos and t["id"] not in taken and str(t.get("queueID")) in s.queues:
+                rid = self.svc.store.create_record("ticket", {"ticket_number": t.get("ticketNumber")},
+                                                   organization_id=orgs[0].id)
+                self.svc.store.set_link("ticket", rid, int(t["id"]), "enabled")
+        return r
+
+
+class TicketWindowIgnored(MutantAdapter):
+    """"Sync Tickets Updated Within the Last N months" is ignored (T-02, Q23)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.scope.ticket_window_start", lambda s, now: None),
+                mock.patch("reference_impl.sync.pull.ticket_window_start", lambda s, now: None)]
+
+
+class TicketEditsPushed(MutantAdapter):
+    """A ticket saved in the documentation is written back to Autotask (T-04: tickets are pull-only)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        try:
+            super().edit_and_save(kind, record_id, changes)
+        except Refused:  # the reference refuses ticket edits (T-04); this sync takes them and pushes
+            if kind != "ticket":
+                raise
+        rec = self.svc.store.get_record(kind, record_id)
+        if kind == "ticket" and rec is not None and rec.link is not None and "title" in changes:
+            self.svc.client().update("Tickets", {"id": rec.link.psa_id, "title": changes["title"]})
+
+
+# ------------------------------------------------------------------------------------------ parents (FM-O3)
+class ParentsNotPulled(MutantAdapter):
+    """Parent Organization is never set (FM-O3 / §3.1 mapping)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.pull import PullPass
+
+        return [mock.patch.object(PullPass, "_finish_parents", lambda self, companies: None)]
+
+
+class ParentCreatedOnDemand(MutantAdapter):
+    """A parent company that is not linked gets an organization created for it, so the reference resolves
+    (FM-O3: no parent is created just to satisfy the reference)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if not r["ok"]:
+            return r
+        store = self.svc.store
+        companies = {c["id"]: c for c in self.svc.client().query_all("Companies", None,
+                                                                     ["id", "companyName", "parentCompanyID"])}
+        for lk in store.links("organization"):
+            parent = companies.get(lk.psa_id, {}).get("parentCompanyID")
+            if isinstance(parent, int) and parent in companies and store.link_by_psa("organization", parent) is None:
+                pid = store.create_record("organization", {"name": companies[parent]["companyName"]})
+                store.update_record("organization", lk.record_id, {"parent_id": pid})
+        return r
+
+
+# ------------------------------------------------------------------------------------------ push (P-05..P-11)
+class EmptySaveDoesNotPush(MutantAdapter):
+    """Only a save that changes a mapped field pushes; the explicit edit+save without a change does nothing for an
+    unlinked record (P-05)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if rec is not None and rec.link is None and not (set(changes) - {"unmapped"}):
+            if "unmapped" in changes:
+                self.svc.store.set_unmapped(kind, record_id, changes["unmapped"])
+            return
+        super().edit_and_save(kind, record_id, changes)
+
+
+class PushSaveNeverMatches(MutantAdapter):
+    """An edit+save of an unlinked record always creates in Autotask, without matching (P-06)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        return [mock.patch.object(Pusher, "find_match", lambda self, rec, company, fingerprint=False: None)]
+
+
+class PushMatchLatestCreated(MutantAdapter):
+    """Push-side matching picks the most recently created Autotask record (P-06 with M-08 violated)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.clock import iso, parse_at_datetime
+        from reference_impl.sync.push import Pusher
+
+        def latest(cands: list[dict[str, Any]]) -> int | None:
+            if not cands:
+                return None
+            t = lambda i: iso(parse_at_datetime(i.get("createDate"))) if i.get("createDate") else ""  # noqa: E731
+            return int(max(cands, key=lambda i: (t(i), int(i["id"])))["id"])
+
+        return [mock.patch.object(Pusher, "_earliest", staticmethod(latest))]
+
+
+class PushMatchTakesLinked(MutantAdapter):
+    """Push-side matching may pick an Autotask record already linked to another record (P-06 with M-09 violated)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        return [mock.patch.object(Pusher, "_taken", lambda self, kind, psa_id: False)]
+
+
+class PushedCompanyOwnedByApiUser(MutantAdapter):
+    """Companies created by a push are owned by the API user instead of the Default Account Manager (P-09,
+    FM-O1)."""
+
+    def patches(self) -> list[Any]:
+        from conformance.world import API_ONLY_MANAGER
+
+        return [mock.patch("reference_impl.sync.push.new_company_defaults",
+                           lambda s: {"ownerResourceID": API_ONLY_MANAGER})]
+
+
+class PushIgnoresEligibility(MutantAdapter):
+    """Every record is pushed on save, whatever its type and missing fields (P-08, FM-C6)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        return [mock.patch.object(Pusher, "check_eligible", lambda self, rec: None)]
+
+
+class FailedPushStaysEnabled(MutantAdapter):
+    """A failed push is only logged: the record keeps showing "enabled" (P-11)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import PushOutcome
+
+        def failed(rec: Any, names: list[str], message: str) -> Any:
+            return PushOutcome(rec.kind, rec.id, "error", rec.link.psa_id if rec.link else None, error=message)
+
+        return [mock.patch.object(self.svc, "_push_failed", failed)]
+
+
 @dataclass(frozen=True)
 class Mutant:
     name: str
@@ -349,4 +541,33 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
            ("test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks",), ""),
     Mutant("pull_updates_orphans", PullUpdatesOrphans, ("O-05",),
            ("test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks",), ""),
+    Mutant("location_partial_address", LocationPartialAddress, ("M-04",),
+           ("test_M04_locations_match_on_the_full_address_within_the_org",), ""),
+    Mutant("tickets_across_organizations", TicketsAcrossOrganizations, ("M-05", "T-03", "M-14"),
+           ("test_M05_T01_T03_T06_tickets_match_on_number_within_the_org_and_only_selected_queues",), ""),
+    Mutant("ticket_queues_ignored", TicketQueuesIgnored, ("T-01", "SC-07"),
+           ("test_M05_T01_T03_T06_tickets_match_on_number_within_the_org_and_only_selected_queues",), ""),
+    Mutant("tickets_of_unlinked_companies_parked", TicketsOfUnlinkedCompaniesParked, ("T-06", "CR-03"),
+           ("test_M05_T01_T03_T06_tickets_match_on_number_within_the_org_and_only_selected_queues",), ""),
+    Mutant("ticket_window_ignored", TicketWindowIgnored, ("T-02", "Q23"),
+           ("test_T02_tickets_outside_the_months_window_are_not_imported",), ""),
+    Mutant("ticket_edits_pushed", TicketEditsPushed, ("T-04",), ("test_T04_tickets_are_pull_only",), ""),
+    Mutant("parents_not_pulled", ParentsNotPulled, ("FM-O3",),
+           ("test_FMO3_parent_organization_only_when_the_parent_is_linked",), ""),
+    Mutant("parent_created_on_demand", ParentCreatedOnDemand, ("FM-O3", "Q16"),
+           ("test_FMO3_parent_organization_only_when_the_parent_is_linked",), ""),
+    Mutant("empty_save_does_not_push", EmptySaveDoesNotPush, ("P-05",),
+           ("test_P05_P06_an_explicit_save_matches_autotask_or_creates",), "§16.6"),
+    Mutant("push_save_never_matches", PushSaveNeverMatches, ("P-06",),
+           ("test_P05_P06_an_explicit_save_matches_autotask_or_creates",), ""),
+    Mutant("push_match_latest_created", PushMatchLatestCreated, ("P-06", "M-08"),
+           ("test_P05_P06_an_explicit_save_matches_autotask_or_creates",), ""),
+    Mutant("push_match_takes_linked", PushMatchTakesLinked, ("P-06", "M-09"),
+           ("test_P05_P06_an_explicit_save_matches_autotask_or_creates",), ""),
+    Mutant("pushed_company_owned_by_api_user", PushedCompanyOwnedByApiUser, ("P-09", "FM-O1"),
+           ("test_P05_P06_an_explicit_save_matches_autotask_or_creates",), "§16.10"),
+    Mutant("push_ignores_eligibility", PushIgnoresEligibility, ("P-08", "FM-C6"),
+           ("test_P08_FMC6_records_not_set_to_sync_are_not_pushed",), "§16.10"),
+    Mutant("failed_push_stays_enabled", FailedPushStaysEnabled, ("P-11",),
+           ("test_P11_R05_a_failed_push_shows_the_error_state_and_a_save_retries",), ""),
 ]}

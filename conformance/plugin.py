@@ -5,8 +5,9 @@
     pytest --pyargs conformance --sync-adapter=mypkg.adapter:make_adapter
 
 Without ``--sync-adapter`` (or ``SYNC_ADAPTER``) the reference adapter is used. The suites are collected from
-``conformance/suites/{matching,orphaning,...}.py`` and ``conformance/machine.py`` (their file names do not follow the
-``test_*.py`` convention, so this plugin collects them). Profiles: ``--hypothesis-profile=conformance-ci``
+``conformance/suites/{matching,locations_tickets,orphaning,...}.py`` (the modules of ``conformance.kill.SUITE_MODULES``)
+and ``conformance/machine.py`` (their file names do not follow the ``test_*.py`` convention, so this plugin collects
+them). Profiles: ``--hypothesis-profile=conformance-ci``
 (derandomized, bounded; loaded automatically when ``CI`` is set) or ``conformance-deep``.
 """
 
@@ -19,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from conformance.adapter import load_factory
+from conformance.kill import SUITE_MODULES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SUITE_FILES = {PACKAGE_DIR / "suites" / f"{n}.py" for n in
-               ("matching", "orphaning", "status_counts", "two_way_push", "push_all", "disconnect_delete")}
+SUITE_FILES = {PACKAGE_DIR / "suites" / f"{n}.py" for n in SUITE_MODULES}  # the same list the kill run uses
 SUITE_FILES.add(PACKAGE_DIR / "machine.py")
 DEFAULT = "conformance.adapter:reference_factory"
 

@@ -190,3 +190,118 @@ def fault_rules() -> st.SearchStrategy[dict[str, Any]]:
 
 def fault_schedules(max_rules: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
     return st.lists(fault_rules(), min_size=1, max_size=max_rules)
+
+
+# --------------------------------------------------------------------------- locations, tickets, parents, push
+def _two_orgs(days: list[str]) -> list[dict[str, Any]]:
+    """Pre-existing organizations for companies 1001 (Contoso) and 1002 (Fabrikam), so children match into them."""
+    return [{"kind": "organization", "ref": "o0", "created_at": days.pop(), "fields": {"name": "Contoso"},
+             "unmapped": {}},
+            {"kind": "organization", "ref": "o1", "created_at": days.pop(), "fields": {"name": "Fabrikam"},
+             "unmapped": {}}]
+
+
+TWO_COMPANIES = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
+
+# M-04: one base address and variants that differ from it in exactly one part (by case or a trailing space, M-06),
+# plus the all-blank address (M-11). Autotask side: (address1, address2, city, state, countryID); 237 = United
+# States, 39 = Canada (the minimal fixture's Countries).
+COUNTRY_LABEL = {237: "United States", 39: "Canada", None: None}
+ADDRESSES = [
+    ("1 Main St", None, "Springfield", "IL", 237),
+    ("1 Main St", None, "Springfield", "IL", 237),
+    ("1 Main St", "Suite 5", "Springfield", "IL", 237),
+    ("1 main st", None, "Springfield", "IL", 237),
+    ("1 Main St", None, "Springfield ", "IL", 237),
+    ("1 Main St", None, "Springfield", "IN", 237),
+    ("1 Main St", None, "Springfield", "IL", 39),
+    (None, None, None, None, None),
+]
+
+
+@st.composite
+def location_tenants(draw: Any, *, max_locations: int = 3, max_docs: int = 4) -> dict[str, Any]:
+    """Companies 1001/1002 with pre-existing organizations; Autotask locations and pre-existing documentation
+    locations whose addresses collide exactly, differ in one part, or are blank, in either organization
+    (M-04, M-06, M-08, M-09, M-11, M-14, Q25). The mock adds each company's (blank) primary location."""
+    locations = []
+    for i in range(draw(st.integers(1, max_locations))):
+        a1, a2, city, state, country = draw(st.sampled_from(ADDRESSES))
+        locations.append({"id": 10001 + i, "company": draw(st.sampled_from([1001, 1001, 1002])), "name": f"Site {i}",
+                          "address1": a1, "address2": a2, "city": city, "state": state, "country": country})
+    n = draw(st.integers(0, max_docs))
+    days = draw(_days(n + 2))
+    docs = _two_orgs(days)
+    for i in range(n):
+        a1, a2, city, state, country = draw(st.sampled_from(ADDRESSES))
+        docs.append({"kind": "location", "ref": f"l{i}", "org": draw(st.sampled_from(["o0", "o0", "o1"])),
+                     "created_at": days.pop(), "unmapped": {"notes": f"gate code {i}"},
+                     "fields": {"name": f"Doc site {i}", "address1": a1, "address2": a2, "city": city, "region": state,
+                                "country": COUNTRY_LABEL[country]}})
+    return {"companies": TWO_COMPANIES, "cis": [], "contacts": [], "locations": locations, "tickets": [],
+            "docs": docs}
+
+
+# Tickets: numbers are unique in Autotask; the documentation may hold duplicates and case variants.
+AT_TICKET_NUMBERS = ["T20251201.0001", "T20251201.0002", "T20251201.0003", "T20251201.0004"]
+DOC_TICKET_NUMBERS = ["T20251201.0001", "T20251201.0002", "t20251201.0001", "T20251201.0001 "]
+# Activity instants relative to the tenant clock (2026-01-01): well inside, just outside a 1-month window (but inside a
+# 3-month one), outside both. Never within a day of a boundary (the mock clock runs).
+TICKET_TIMES = ["2025-12-20T00:00:00Z", "2025-11-28T00:00:00Z", "2025-09-20T00:00:00Z"]
+
+
+@st.composite
+def ticket_tenants(draw: Any, *, max_tickets: int = 4, max_docs: int = 3) -> dict[str, Any]:
+    """Companies 1001/1002 (in scope, with pre-existing organizations) and 1003 (a Lead: out of scope, never linked,
+    T-06); tickets in selected and unselected queues with various activity times; pre-existing documentation tickets
+    with colliding numbers in either organization (M-05, T-01..T-03, T-06, M-08, M-14)."""
+    companies = [*TWO_COMPANIES, {"id": 1003, "name": "Initech", "type": 2}]
+    numbers = draw(st.permutations(AT_TICKET_NUMBERS))
+    tickets = []
+    for i in range(draw(st.integers(1, max_tickets))):
+        created, updated = sorted([draw(st.sampled_from(TICKET_TIMES)), draw(st.sampled_from(TICKET_TIMES))])
+        tickets.append({"id": 700001 + i, "company": draw(st.sampled_from([1001, 1001, 1002, 1003])),
+                        "number": numbers[i], "title": f"Ticket {i}",
+                        "queue": draw(st.sampled_from([QUEUES["Triage"], QUEUES["Triage"], QUEUES["Monitoring Alerts"]])),
+                        "created": created, "updated": updated})
+    n = draw(st.integers(0, max_docs))
+    days = draw(_days(n + 2))
+    docs = _two_orgs(days)
+    for i in range(n):
+        docs.append({"kind": "ticket", "ref": f"t{i}", "org": draw(st.sampled_from(["o0", "o1"])),
+                     "created_at": days.pop(), "unmapped": {"notes": f"n{i}"},
+                     "fields": {"ticket_number": draw(st.sampled_from(DOC_TICKET_NUMBERS)), "title": f"doc ticket {i}"}})
+    return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": tickets, "docs": docs}
+
+
+@st.composite
+def parent_tenants(draw: Any, *, max_companies: int = 4) -> dict[str, Any]:
+    """Companies whose parent is an earlier company (acyclic, Q16), in scope or a Lead (out of scope), or no parent at
+    all (FM-O3). (The mock refuses companies without a name, so invalid parents are not generated.)"""
+    companies: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(2, max_companies))):
+        parent = draw(st.sampled_from([None, *(c["id"] for c in companies)])) if companies else None
+        companies.append({"id": 1001 + i, "name": draw(st.sampled_from(["Contoso", "Fabrikam", "Initech"])),
+                          "type": draw(st.sampled_from([1, 1, 2])), "parent": parent})
+    return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
+
+
+PUSH_NAMES = ["Contoso", "contoso", "Contoso ", "Fabrikam"]
+COMPANY_TIMES = ["2023-05-01T00:00:00Z", "2024-01-01T00:00:00Z", "2024-06-01T00:00:00Z"]
+
+
+@st.composite
+def push_org_tenants(draw: Any) -> dict[str, Any]:
+    """In-scope companies with colliding names and creation times, and organizations created through the API
+    before (never pushed, P-07) that the test then edits and saves one by one (P-05, P-06, M-06, M-08, M-09)."""
+    companies = [{"id": 1001 + i, "name": draw(st.sampled_from(PUSH_NAMES[:2] + ["Contoso", "Fabrikam"])),
+                  "type": 1, "created": draw(st.sampled_from(COMPANY_TIMES))}
+                 for i in range(draw(st.integers(0, 3)))]
+    n = draw(st.integers(1, 4))
+    days = draw(_days(n))
+    docs = [{"kind": "organization", "ref": f"o{i}", "created_at": days.pop(),
+             "fields": {"name": draw(st.sampled_from(PUSH_NAMES)), "org_type": "Customer"}, "unmapped": {}}
+            for i in range(n)]
+    order = draw(st.permutations([d["ref"] for d in docs]))
+    return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": docs,
+            "save_order": list(order)}

@@ -6,11 +6,12 @@ request journal).
 
 Tenant specs (built by ``conformance.strategies.tenants``) are plain dicts::
 
-    {"companies": [{"id": 1001, "name": "Contoso", "type": 1}],
+    {"companies": [{"id": 1001, "name": "Contoso", "type": 1, "parent": None, "created": "2024-01-01T00:00:00Z"}],
      "contacts":  [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee"}],
      "cis":       [{"id": 100001, "company": 1001, "serial": "SN1", "mac": "00:1A:..", "type": 1}],
      "locations": [{"id": 10001, "company": 1001, "name": "HQ", "address1": "1 Main St", "city": "X", ...}],
-     "tickets":   [{"id": 700001, "company": 1001, "number": "T20260101.0001", "queue": 29682833}],
+     "tickets":   [{"id": 700001, "company": 1001, "number": "T20260101.0001", "queue": 29682833,
+                   "created": "2025-12-01T00:00:00Z", "updated": "2025-12-15T00:00:00Z"}],
      "docs":      [{"kind": "organization", "ref": "o0", "fields": {...}, "created_at": "..."},
                    {"kind": "configuration", "org": "o0", "fields": {...}, "created_at": "..."}]}
 """
@@ -77,14 +78,14 @@ def shared_app():
 def at_company(c: dict[str, Any]) -> dict[str, Any]:
     return {"id": c["id"], "companyName": c["name"], "companyNumber": str(c["id"]), "companyType": c.get("type", 1),
             "classification": c.get("classification"), "ownerResourceID": MANAGER, "parentCompanyID": c.get("parent"),
-            "isActive": True, "phone": "555-0100", "createDate": "2024-01-01T00:00:00Z",
+            "isActive": True, "phone": "555-0100", "createDate": c.get("created", "2024-01-01T00:00:00Z"),
             "lastActivityDate": "2025-12-01T00:00:00Z"}
 
 
 def at_location(x: dict[str, Any]) -> dict[str, Any]:
     return {"id": x["id"], "companyID": x["company"], "name": x["name"], "isPrimary": False, "isActive": True,
             "address1": x.get("address1"), "address2": x.get("address2"), "city": x.get("city"),
-            "state": x.get("state"), "postalCode": "00000", "countryID": x.get("country", 237)}
+            "state": x.get("state"), "postalCode": "00000", "countryID": x.get("country", 237)}  # 237 United States
 
 
 def at_contact(x: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +105,8 @@ def at_ci(x: dict[str, Any]) -> dict[str, Any]:
 def at_ticket(x: dict[str, Any]) -> dict[str, Any]:
     return {"id": x["id"], "companyID": x["company"], "ticketNumber": x["number"], "title": x.get("title", "Help"),
             "status": 1, "priority": 2, "queueID": x.get("queue", QUEUES["Triage"]),
-            "createDate": "2025-12-01T00:00:00Z", "lastActivityDate": "2025-12-15T00:00:00Z"}
+            "createDate": x.get("created", "2025-12-01T00:00:00Z"),
+            "lastActivityDate": x.get("updated", "2025-12-15T00:00:00Z")}
 
 
 def tenant_document(spec: dict[str, Any]) -> dict[str, Any]:

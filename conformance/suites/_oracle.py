@@ -62,3 +62,62 @@ def config_matches(items: list[tuple[int, Any, Any]], cands: list[tuple[str, Any
         if pick is not None:
             claimed.add(pick[1])
     return out
+
+
+def composite_key(*parts: Any) -> tuple[Any, ...] | None:
+    """M-04/M-06/M-11: exact parts (no case folding, no trimming); a blank part compares as blank; a key whose parts
+    are all blank never matches."""
+    if all(blank(p) for p in parts):
+        return None
+    return tuple("" if blank(p) else p for p in parts)
+
+
+def location_key(address1: Any, address2: Any, city: Any, region: Any, country: Any) -> tuple[Any, ...] | None:
+    """M-04: Address 1 AND Address 2 AND City AND State/Province AND Country (names play no part)."""
+    return composite_key(address1, address2, city, region, country)
+
+
+def months_before(iso: str, months: int) -> str:
+    """Q23: calendar months back from an ISO instant (UTC); the day is clamped to the target month's length."""
+    import calendar
+
+    y, m, rest = int(iso[0:4]), int(iso[5:7]), iso[7:]
+    d = int(rest[1:3])
+    m -= months
+    while m < 1:
+        m += 12
+        y -= 1
+    d = min(d, calendar.monthrange(y, m)[1])
+    return f"{y:04d}-{m:02d}-{d:02d}{rest[3:]}"
+
+
+def ticket_in_scope(t: dict[str, Any], settings: dict[str, Any], now: str) -> bool:
+    """SC-07/T-01/T-02/Q23: queue selected AND (no window OR max(created, updated) >= now - N months)."""
+    if str(t.get("queue")) not in {str(q) for q in settings["queues"]}:
+        return False
+    n = settings.get("ticket_months")
+    if n is None:
+        return True
+    return max(t["created"], t["updated"]) >= months_before(now, int(n))
+
+
+def expected_parents(companies: list[dict[str, Any]], linked: dict[int, Any]) -> dict[int, Any]:
+    """FM-O3/Q16: for each linked company, the local id of its parent's organization when that parent company is
+    itself linked, otherwise None. ``linked``: Autotask company id → local organization id (enabled links)."""
+    return {c["id"]: (linked.get(c.get("parent")) if c.get("parent") is not None else None)
+            for c in companies if c["id"] in linked}
+
+
+def push_match(saved: list[tuple[Any, Any]], companies: list[dict[str, Any]]) -> dict[Any, Any]:
+    """P-06 with M-01/M-06/M-08/M-09 on the Autotask side: records saved in order, each claims the earliest-created
+    (then lowest id) unclaimed company with exactly its name, otherwise a new company is created (NEW).
+    ``saved``: (ref, name); ``companies``: {"id", "name", "created"}."""
+    claimed: set[int] = set()
+    out: dict[Any, Any] = {}
+    for ref, name in saved:
+        hits = sorted((c.get("created", ""), c["id"]) for c in companies
+                      if not blank(name) and c["name"] == name and c["id"] not in claimed)
+        out[ref] = hits[0][1] if hits else NEW
+        if hits:
+            claimed.add(hits[0][1])
+    return out

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from conformance import strategies as S
 from conformance.adapter import Refused
+from conformance.suites import _oracle as O
 from conformance.suites._common import draw_linked, prop
-from conformance.world import API_ONLY_MANAGER, base_settings, world
+from conformance.world import API_ONLY_MANAGER, MANAGER, base_settings, world
 
-RULES = ["P-01", "P-02", "P-03", "P-04", "P-05", "P-07", "P-12", "P-13", "P-14", "SC-08"]
+RULES = ["P-01", "P-02", "P-03", "P-04", "P-05", "P-06", "P-07", "P-08", "P-09", "P-11", "P-12", "P-13", "P-14",
+         "SC-08"]
 
 
 @prop(rules=["P-01", "FM-G3"], needs={"edit_and_save"}, spec=S.tenants(), edits=st.lists(S.doc_edits, max_size=3),
@@ -143,3 +145,123 @@ def test_P14_while_paused_nothing_is_pushed_or_pulled(factory: Any, spec: dict) 
         now = next(r for r in w.records("organization") if r["id"] == orgs[0]["id"])
         assert now["fields"]["name"] != "Changed while paused", "P-14: something was pulled while paused"
         w.adapter.resume()
+
+
+# ================================================================== P-05 / P-06 / P-08 / P-09 / P-11 (push side)
+def _api_org(ref: str, day: int, name: str, org_type: str = "Customer") -> dict[str, Any]:
+    return {"kind": "organization", "ref": ref, "created_at": f"2025-02-{day:02d}T00:00:00Z",
+            "fields": {"name": name, "org_type": org_type}, "unmapped": {}}
+
+
+# Three "Contoso" companies (1002 created first), a case variant; five API-created organizations saved in order:
+# the first two claim 1002 then 1001 (M-08 by creation time, M-09), the third finds none left and creates, "contoso"
+# claims 1004, "Contoso " (trailing space) matches nothing (M-06).
+_PUSH_EDGE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1, "created": "2024-01-01T00:00:00Z"},
+                            {"id": 1002, "name": "Contoso", "type": 1, "created": "2023-05-01T00:00:00Z"},
+                            {"id": 1003, "name": "Fabrikam", "type": 1, "created": "2023-05-01T00:00:00Z"},
+                            {"id": 1004, "name": "contoso", "type": 1, "created": "2024-06-01T00:00:00Z"}],
+              "cis": [], "contacts": [], "locations": [], "tickets": [],
+              "docs": [_api_org("o0", 5, "Contoso"), _api_org("o1", 2, "Contoso"), _api_org("o2", 9, "Contoso"),
+                       _api_org("o3", 1, "contoso"), _api_org("o4", 3, "Contoso ")],
+              "save_order": ["o0", "o1", "o2", "o3", "o4"]}
+
+
+@prop(rules=["P-05", "P-06", "P-07", "P-09", "FM-O1", "M-01", "M-06", "M-08", "M-09", "Q5", "§16.6"],
+      needs={"push", "edit_and_save", "create_record"}, examples=({"spec": _PUSH_EDGE},), spec=S.push_org_tenants())
+def test_P05_P06_an_explicit_save_matches_autotask_or_creates(factory: Any, spec: dict) -> None:
+    """With two-way on, organizations created through the API are not pushed by themselves (P-07); saving each one
+    in the UI without a change (P-05) runs standard matching against Autotask (P-06): it links the earliest-created
+    (then lowest-id) unclaimed company with exactly its name, otherwise creates one company, owned by the Default
+    Account Manager (P-09, FM-O1)."""
+    with world(factory, spec, base_settings(two_way=True)) as w:
+        before = {c["id"] for c in w.at_query("Companies")}
+        assert before == {c["id"] for c in spec["companies"]}, "P-07: API-created organizations were pushed"
+        for ref in spec["save_order"]:
+            w.adapter.edit_and_save("organization", w.doc_ids[ref], {})
+        names = {d["ref"]: d["fields"]["name"] for d in spec["docs"]}
+        expected = O.push_match([(ref, names[ref]) for ref in spec["save_order"]], spec["companies"])
+        after = {c["id"]: c for c in w.at_query("Companies")}
+        created = set(after) - before
+        recs = {r["id"]: r for r in w.records("organization")}
+        for ref, want in expected.items():
+            r = recs[w.doc_ids[ref]]
+            assert r["link"] and r["link"]["state"] == "enabled", f"P-05/P-06: saving {ref} did not link it: {r['link']}"
+            got = int(r["link"]["psa_id"])
+            if want == O.NEW:
+                assert got in created, (f"P-06/M-09: {ref} ({names[ref]!r}) should have created a company (no "
+                                        f"unclaimed company has exactly its name), linked {got}")
+                c = after[got]
+                assert c["companyName"] == names[ref], f"P-06: created company named {c['companyName']!r}"
+                assert c.get("ownerResourceID") == MANAGER, (f"P-09/FM-O1: company {got} created for {ref} is owned "
+                                                             f"by {c.get('ownerResourceID')}, not the Default "
+                                                             f"Account Manager {MANAGER}")
+            else:
+                assert got == want, (f"P-06/M-08/M-09: {ref} ({names[ref]!r}) should link company {want} (earliest "
+                                     f"created unclaimed with exactly its name), linked {got}")
+        n_new = sum(v == O.NEW for v in expected.values())
+        assert len(created) == n_new, f"P-06: {len(created)} companies created for {n_new} unmatched saves"
+
+
+@prop(rules=["P-08", "FM-C6", "P-05"], needs={"push", "edit_and_save", "create_record"}, max_examples=6,
+      org_type=st.sampled_from(["Lead", "Prospect", "Vendor"]),
+      missing=st.sampled_from([("model",), ("manufacturer", "model")]))  # a model needs a manufacturer
+def test_P08_FMC6_records_not_set_to_sync_are_not_pushed(factory: Any, org_type: str, missing: tuple) -> None:
+    """An organization whose type is not selected, and a configuration without a manufacturer or model, are not
+    pushed by an edit+save; an eligible one saved alongside them is."""
+    spec = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [], "contacts": [], "locations": [],
+            "tickets": [], "docs": []}
+    with world(factory, spec, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        org = w.linked("organization", 1001)
+        full = {"name": "Laptop", "configuration_type": "Autotask Default", "manufacturer": "Acme", "model": "X1",
+                "serial_number": "SN-NEW"}
+        bad_org = w.adapter.create_record("organization", {"name": "Not synced type", "org_type": org_type},
+                                          via="api")
+        bad_cfg = w.adapter.create_record("configuration", {k: v for k, v in full.items() if k not in missing},
+                                          org_id=org["id"], via="api")
+        w.mark()
+        for kind, rid in (("organization", bad_org), ("configuration", bad_cfg)):
+            try:
+                w.adapter.edit_and_save(kind, rid, {})
+            except Refused:
+                pass
+        writes = [e for e in w.writes() if e["method"] in ("POST", "PATCH", "PUT")]
+        assert not writes, (f"P-08/FM-C6: an ineligible record was pushed: "
+                            f"{[(e['method'], e['path']) for e in writes]}")
+        for kind, rid in (("organization", bad_org), ("configuration", bad_cfg)):
+            r = next(r for r in w.records(kind) if r["id"] == rid)
+            assert r["link"] is None or r["link"]["state"] == "error", f"P-08: ineligible {kind} got linked"
+        good = w.adapter.create_record("configuration", full, org_id=org["id"], via="api")
+        w.adapter.edit_and_save("configuration", good, {})
+        r = next(r for r in w.records("configuration") if r["id"] == good)
+        assert r["link"] and r["link"]["state"] == "enabled", "P-05/P-06: an eligible configuration was not pushed"
+
+
+@prop(rules=["P-11", "R-05", "ST-05"], needs={"push", "edit_and_save"}, spec=S.tenants(docs=False, max_cis=0),
+      status=st.sampled_from([400, 403, 500]), data=st.data())
+def test_P11_R05_a_failed_push_shows_the_error_state_and_a_save_retries(factory: Any, spec: dict, status: int,
+                                                                         data: Any) -> None:
+    """When Autotask rejects a push, the record is left in the sync-error state (counted as an error) and Autotask
+    keeps its value; once Autotask accepts again, an edit+save without a change pushes and clears the error."""
+    with world(factory, spec, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        org = draw_linked(w, data, "organization", "org")
+        if org is None:
+            return
+        pid = int(org["link"]["psa_id"])
+        old = w.at_get("Companies", pid)["companyName"]
+        w.fault({"entity": "Companies", "method": "PATCH", "status": status})
+        try:
+            w.adapter.edit_and_save("organization", org["id"], {"name": "Renamed in the documentation"})
+        except Refused:
+            pass
+        r = next(r for r in w.records("organization") if r["id"] == org["id"])
+        assert r["link"] and r["link"]["state"] == "error", f"P-11: a failed push left the link {r['link']}"
+        assert w.adapter.summary()["organization"]["errors"] == 1, "ST-05: the failed push is not counted as an error"
+        assert w.at_get("Companies", pid)["companyName"] == old
+        w.clear_faults()
+        w.adapter.edit_and_save("organization", org["id"], {})
+        r = next(r for r in w.records("organization") if r["id"] == org["id"])
+        assert r["link"] and r["link"]["state"] == "enabled", f"R-05: the retry left the link {r['link']}"
+        assert w.at_get("Companies", pid)["companyName"] == "Renamed in the documentation", \
+            "R-05: the retry did not push the change that failed"

@@ -456,7 +456,8 @@ class SyncService:
         runs only with two-way on (P-01), not while paused (P-14/Q13), never for tickets (T-04), orphans (O-09) or
         disabled records (R-01). A linked, enabled record pushes only the changed mapped fields (P-03); an
         unlinked one (pre-existing, imported or API-created, P-04/P-05/P-07) is matched or created (P-06) because
-        this *is* the explicit edit+save; a record in the error state retries (R-05, P-11).
+        this *is* the explicit edit+save; a record in the error state retries (R-05, P-11). Mapped fields of a
+        synced ticket are refused in any mode (T-04: documentation tickets are read-only).
         """
         rec = self._record(kind, record_id)
         changes = dict(changes)
@@ -467,6 +468,10 @@ class SyncService:
         mapped = {k: v for k, v in changes.items() if k in mapped_names and rec.fields.get(k) != v}
         s = self.settings
         two_way = s.two_way
+        if kind == "ticket" and (mapped or moved) and rec.link is not None:
+            # T-04 [I]: documentation tickets are read-only copies of Autotask tickets, two-way or not.
+            raise RecordActionError(
+                f"{', '.join(sorted(mapped) or ['organization'])}: tickets are synced from Autotask and read-only (T-04)")
         if (mapped or moved) and rec.link is not None and rec.link.active and not two_way:
             what = sorted(mapped) + (["organization"] if moved else [])
             raise RecordActionError(

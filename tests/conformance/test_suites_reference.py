@@ -8,6 +8,7 @@ import pytest
 from conformance.adapter import reference_factory
 from conformance.machine import test_stateful_sync_machine  # noqa: F401
 from conformance.suites.disconnect_delete import *  # noqa: F401,F403
+from conformance.suites.locations_tickets import *  # noqa: F401,F403
 from conformance.suites.matching import *  # noqa: F401,F403
 from conformance.suites.orphaning import *  # noqa: F401,F403
 from conformance.suites.push_all import *  # noqa: F401,F403

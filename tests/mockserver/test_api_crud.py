@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.mockserver.conftest import V1, make_app, Api, BASIC_HEADERS
+from tests.mockserver.conftest import BASIC_HEADERS, Api, make_app
 
 COMPANY = {"companyName": "New Co", "companyType": 1, "ownerResourceID": 101, "phone": "555-1234"}
 
@@ -87,7 +87,7 @@ def test_read_only_fields_are_ignored_on_write(api):
 
 
 def test_timestamps_come_from_the_tenant_clock(api, tenant):
-    from datetime import datetime, UTC
+    from datetime import UTC, datetime
 
     tenant.clock.set(datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC), frozen=True)
     new_id = api.post("Companies", COMPANY).get_json()["itemId"]

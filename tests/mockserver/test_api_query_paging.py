@@ -6,7 +6,7 @@ import json
 import threading
 from urllib.parse import parse_qs, urlparse
 
-from tests.mockserver.conftest import V1, Api, BASIC_HEADERS, make_app
+from tests.mockserver.conftest import BASIC_HEADERS, Api, make_app
 
 COMPANY = {"companyType": 1, "ownerResourceID": 101, "phone": "555"}
 

@@ -220,6 +220,17 @@ def test_T04_tickets_are_never_pushed(fake, tenant, make_service):
     assert svc.ui_save("ticket", rec(svc, "ticket", 600)["id"], {})["push"] is False
 
 
+def test_T04_synced_tickets_are_read_only_even_with_two_way_on(fake, tenant, make_service):
+    svc = make_service(base_settings(two_way=True))
+    svc.run_pass()
+    ticket = rec(svc, "ticket", 600)
+    with pytest.raises(RecordActionError, match="T-04"):
+        svc.ui_save("ticket", ticket["id"], {"title": "edited in the documentation"})
+    assert rec(svc, "ticket", 600)["title"] == ticket["title"]  # nothing saved
+    out = svc.ui_save("ticket", ticket["id"], {"unmapped": {"notes": "ours"}})  # FM-G3: unmapped stays editable
+    assert out["saved"] and out["push"] is False
+
+
 def test_T06_ticket_of_unlinked_company_not_imported(fake, tenant, make_service):
     fake.add("Tickets", id=650, companyID=102, ticketNumber="T-LEAD", queueID=5, status=1, priority=2,
              createDate="2026-01-01T00:00:00Z", lastActivityDate="2026-01-01T00:00:00Z")

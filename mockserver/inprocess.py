@@ -51,7 +51,9 @@ def build_environ(
     base: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The environ werkzeug's EnvironBuilder would build for a plain request (no forms, no files)."""
-    host, _, port = netloc.rpartition(":") if netloc.rpartition(":")[2].isdigit() else (netloc, "", "")
+    host, sep, port = netloc.rpartition(":")
+    if not (sep and port.isdigit()):  # no port (an IPv6 literal's colons are not one)
+        host, port = netloc, ""
     raw_uri = path + ("?" + query if query else "")
     environ: dict[str, Any] = dict(base) if base else {}
     environ.update({

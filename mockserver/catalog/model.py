@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 # Autotask's entityInformation/fields ``dataType`` vocabulary.
 DATA_TYPES = ("integer", "long", "short", "double", "decimal", "string", "boolean", "datetime")
+NUMERIC_TYPES = frozenset({"double", "decimal"})  # sent as JSON floats even when the value is integral
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class EntitySpec:
 
     def __post_init__(self) -> None:
         self._lower.update({n.lower(): n for n in self.fields})
-        self.numeric_fields.update(n for n, f in self.fields.items() if f.data_type in ("double", "decimal"))
+        self.numeric_fields.update(n for n, f in self.fields.items() if f.data_type in NUMERIC_TYPES)
 
     # Capabilities as entityInformation reports them: the union of root and child write paths.
     @property

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from mockserver.catalog.model import DATA_TYPES, FieldSpec
+from mockserver.catalog.model import DATA_TYPES, NUMERIC_TYPES, FieldSpec
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -141,7 +141,7 @@ def coerce(
         raise ValueCoercionError(label, value, _EXPECTED[data_type])
     if data_type in INTEGER_RANGES:
         return _to_int(data_type, label, value)
-    if data_type in ("double", "decimal"):
+    if data_type in NUMERIC_TYPES:
         return _to_float(data_type, label, value)
     if data_type == "boolean":
         return _to_bool(label, value)
@@ -263,7 +263,7 @@ def serialize(value: Any, data_type: str) -> Any:
         return None
     if isinstance(value, datetime):
         return _format_cached(value)
-    if data_type in ("double", "decimal") and isinstance(value, int) and not isinstance(value, bool):
+    if data_type in NUMERIC_TYPES and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
 

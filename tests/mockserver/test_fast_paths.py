@@ -11,13 +11,13 @@ import json
 import math
 
 import pytest
-from conftest import BASIC_HEADERS, V1, make_app
 from flask import request, signals
 from flask.testing import FlaskClient
 from werkzeug.http import HTTP_STATUS_CODES
 
 from mockserver.inprocess import MockTestClient, build_environ
 from mockserver.journal import get_journal
+from tests.mockserver.conftest import BASIC_HEADERS, V1, make_app
 
 JSON = {**BASIC_HEADERS, "Content-Type": "application/json"}
 

@@ -237,7 +237,7 @@ def run_scenario(seed: int, monkeypatch: pytest.MonkeyPatch, *, everything: bool
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_incremental_pass_decides_as_if_it_had_read_everything(seed, monkeypatch):
+def test_O08_M09_M12_M13_M14_FMC3_Q16_incremental_pass_decides_as_if_it_had_read_everything(seed, monkeypatch):
     narrow, res_narrow = run_scenario(seed, monkeypatch, everything=False)
     wide, res_wide = run_scenario(seed, monkeypatch, everything=True)
     assert res_narrow.to_json()["counts"] == res_wide.to_json()["counts"]

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from conformance import progress
 from conformance.adapter import DEFAULT_SETTINGS, KINDS, AdapterFactory, Connection, SyncAdapter
 
 MANAGER = 29682884  # the minimal fixture's Full-licence administrator (SC-08)
@@ -235,6 +236,7 @@ def world(factory: AdapterFactory, spec: dict[str, Any], settings: dict[str, Any
     """A fresh tenant from ``spec``, a fresh adapter connected to it, settings applied, docs seeded."""
     from mockserver import mock_autotask
 
+    progress.example(spec, settings)  # the runner counts examples and keeps the last one (replay scenarios)
     with mock_autotask(tenant_document(spec), app=shared_app(), isolate=True) as at:
         adapter = factory()
         try:

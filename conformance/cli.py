@@ -33,6 +33,7 @@ STATE_DIR = Path(".conformance")  # hypothesis example database (deep profile) a
 PROFILES = {"ci": "conformance-ci", "deep": "conformance-deep"}
 PROG = "autotask-conformance"
 PROBE_TIMEOUT = 5.0
+GUARDED = "conformance.guard:guarded_factory"  # pytest runs the guarded adapter (conformance/guard.py)
 
 
 class RunFailed(Exception):
@@ -75,8 +76,8 @@ def probe(spec: str) -> frozenset[str]:
     except Exception as exc:  # noqa: BLE001 - whatever breaks here means the adapter was never judged
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if op == "load":
-            detail = f"cannot load adapter {spec!r}: {detail}"
-        raise RunFailed(str(AdapterProtocolError(op, detail))) from exc
+            raise RunFailed(f"cannot load adapter {spec!r}: {detail}") from exc
+        raise RunFailed(f"adapter error in '{op}': {detail}") from exc
     return caps
 
 
@@ -85,7 +86,7 @@ def make_printer(stream: Any) -> Callable[[str, PropertyResult | None], None]:
     """Progress lines: one updating line per property on a terminal, plain lines (and a heartbeat) otherwise."""
     tty = hasattr(stream, "isatty") and stream.isatty()
     last = {"t": 0.0}
-    mark = {"passed": "✓", "failed": "✗", "skipped": "-"}
+    mark = {"passed": "✓", "failed": "✗", "skipped": "-", "error": "!"}
 
     def head(p: PropertyResult) -> str:
         return f"{p.name} [{', '.join(p.rules) or 'no rule id'}]"
@@ -106,6 +107,7 @@ def make_printer(stream: Any) -> Callable[[str, PropertyResult | None], None]:
         elif event == "done":
             why = f" ({p.skip_reason})" if p.outcome == "skipped" else ""
             why = f" ({', '.join(p.blamed)})" if p.outcome == "failed" else why
+            why = " (not judged: the adapter broke the protocol)" if p.outcome == "error" else why
             line = f"{mark.get(p.outcome, '?')} {p.outcome}{why}: {p.examples} examples, {p.duration:.1f} s"
             stream.write(f"\r\x1b[K{mark.get(p.outcome, '?')} {head(p)}: {line[2:]}\n" if tty else f"  {line}\n")
         stream.flush()
@@ -163,14 +165,18 @@ def run_kit(adapter: str, *, profile: str = "ci", only: tuple[str, ...] = (), sc
     def replay(test: str) -> str:
         return shlex.join([PROG, "run", "--adapter", adapter, "--profile", profile, "--only", test])
 
+    from conformance import guard
+
     plugin = ReportingPlugin(only=only, replay=replay, scenarios_dir=scenarios_dir,
                              printer=make_printer(stream or sys.stderr))
     previous = settings._current_profile  # noqa: SLF001 - restored: the run must not change the caller's settings
     settings.load_profile(_profile_settings(profile, database_dir))
+    guard.TARGET, previous_target = adapter, guard.TARGET
     try:
-        code = pytest.main(pytest_args(adapter), plugins=[plugin])
+        code = pytest.main(pytest_args(GUARDED), plugins=[plugin])
     finally:
         settings.load_profile(previous or "default")
+        guard.TARGET = previous_target
     run.properties, run.kit_rules = plugin.results, plugin.kit_rules
     run.duration = time.monotonic() - t0
     if plugin.error:

@@ -32,7 +32,7 @@ class PropertyResult:
     name: str
     rules: tuple[str, ...]
     notes: tuple[str, ...] = ()  # §15 open questions and §16 edge cases the property also cites
-    outcome: str = "passed"  # passed | failed | skipped
+    outcome: str = "passed"  # passed | failed | skipped | error (the adapter broke the protocol: not judged)
     skip_reason: str = ""
     message: str = ""  # the assertion's message (first lines)
     counterexample: str = ""  # hypothesis' "Falsifying example" block (shrunk)
@@ -91,8 +91,9 @@ def rule_rows(run: Run) -> list[RuleRow]:
         elif passed:
             rows.append(RuleRow(rule, PASS, names, ""))
         else:
-            reasons = [p.skip_reason if p.outcome == "skipped" else f"{p.name} failed on {', '.join(p.blamed)} first"
-                       for p in props]
+            reasons = [p.skip_reason if p.outcome == "skipped" else
+                       f"not judged: {_first_line(p.message)}" if p.outcome == "error" else
+                       f"{p.name} failed on {', '.join(p.blamed)} first" for p in props]
             rows.append(RuleRow(rule, SKIP, names, "; ".join(dict.fromkeys(reasons))))
     return rows
 
@@ -123,7 +124,7 @@ def _first_line(text: str) -> str:
 
 
 def _counts(run: Run) -> dict[str, int]:
-    c = {"passed": 0, "failed": 0, "skipped": 0}
+    c = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
     for p in run.properties:
         c[p.outcome] = c.get(p.outcome, 0) + 1
     return c
@@ -133,7 +134,8 @@ def summary_line(run: Run) -> str:
     c = _counts(run)
     cov, total = coverage(run.kit_rules)
     return (f"{VERDICTS[run.exit_code]} (exit {run.exit_code}): {c['passed']} passed, {c['failed']} failed, "
-            f"{c['skipped']} skipped of {len(run.properties)} properties; kit coverage {cov}/{total} [S] and [S/I] "
+            f"{c['skipped']} skipped" + (f", {c['error']} not judged" if c["error"] else "")
+            + f" of {len(run.properties)} properties; kit coverage {cov}/{total} [S] and [S/I] "
             "rules")
 
 
@@ -180,12 +182,10 @@ def render_markdown(run: Run) -> str:
     for row in rows:
         lines.append(f"| {row.rule.id} | [{row.rule.tag}] | {STATUS_MARK[row.status]} | "
                      f"{_md_cell(', '.join(row.properties))} | {_md_cell(row.detail)} | {_md_cell(row.rule.title)} |")
-    skipped = [p for p in run.properties if p.outcome == "skipped"]
     lines += ["", "## Properties", "", "| property | rules | outcome | examples | seconds |", "|---|---|---|---|---|"]
     for p in run.properties:
         out = p.outcome + (f": {p.skip_reason}" if p.outcome == "skipped" and p.skip_reason else "")
         lines.append(f"| `{p.name}` | {', '.join(p.rules)} | {_md_cell(out)} | {p.examples} | {p.duration:.1f} |")
-    del skipped
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ import pytest
 from conformance import progress
 from conformance.errors import AdapterProtocolError
 from conformance.report import PropertyResult
-from conformance.rules import cited, notes_of, rules_of
+from conformance.rules import cited, notes_of, rules_from_name, rules_of
 
 Printer = Callable[[str, "PropertyResult | None"], None]  # (event, result); events: start, example, done
 
@@ -58,6 +58,17 @@ def _exceptions(exc: BaseException) -> Iterator[BaseException]:
 
 def protocol_error(exc: BaseException) -> AdapterProtocolError | None:
     return next((e for e in _exceptions(exc) if isinstance(e, AdapterProtocolError)), None)
+
+
+def blame(message: str, name: str, rules: tuple[str, ...]) -> tuple[str, ...]:
+    """The rules a failure breaks: those its message cites plus those the property's name carries.
+
+    A message names the check that tripped (``"M-08: ... should link the earliest org"``), but a mutant that folds
+    case (M-06) trips that M-08 check too: the property cannot tell which of its named rules is broken, so all of
+    them are blamed. Without any id in name or message, every rule of the property is.
+    """
+    out = tuple(dict.fromkeys(cited(message) + rules_from_name(name)))
+    return out or rules
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
@@ -152,16 +163,17 @@ class ReportingPlugin:
         if report.skipped and call.excinfo is not None:
             cur.outcome = "skipped"
             cur.skip_reason = str(getattr(call.excinfo.value, "msg", "") or call.excinfo.value)
-        elif report.failed and call.excinfo is not None and cur.outcome != "failed":
+        elif report.failed and call.excinfo is not None and cur.outcome not in ("failed", "error"):
             exc = call.excinfo.value
             broken = protocol_error(exc)
             if broken is not None:
                 self.error = str(broken)
                 item.session.shouldstop = self.error
-            cur.outcome = "failed"
+            cur.outcome = "failed" if broken is None else "error"  # an adapter that broke the protocol was not judged
             cur.message, cur.counterexample = failure_text(exc)
-            blamed = cited(cur.message)
-            cur.blamed = blamed if set(blamed) & set(cur.rules) else tuple(dict.fromkeys(cur.rules + blamed))
+            if broken is not None:
+                cur.message, cur.counterexample = str(broken), ""
+            cur.blamed = blame(cur.message, item.name, cur.rules)
             if broken is None:
                 self._record_failure(cur)
         return report

@@ -26,7 +26,15 @@ from urllib.parse import urlsplit
 import click
 
 from conformance.errors import AdapterProtocolError
-from conformance.report import PropertyResult, Run, exit_code, render_html, render_junit, render_markdown, summary_line
+from conformance.report import (
+    PropertyResult,
+    Run,
+    exit_code,
+    render_html,
+    render_junit,
+    render_markdown,
+    summary_line,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_DIR = Path(".conformance")  # hypothesis example database (deep profile) and default scenario directory

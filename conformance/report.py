@@ -119,6 +119,11 @@ def coverage(kit_rules: dict[str, list[str]]) -> tuple[int, int]:
     return sum(1 for r in pool if kit_rules.get(r.id)), len(pool)
 
 
+def coverage_all(kit_rules: dict[str, list[str]]) -> tuple[int, int]:
+    """(rules with a property, rules of the spec), every tag."""
+    return sum(1 for r in catalogue() if kit_rules.get(r.id)), len(catalogue())
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
@@ -159,7 +164,8 @@ def render_markdown(run: Run) -> str:
     lines += [f"Properties: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped "
               f"({sum(p.examples for p in run.properties)} examples).", "",
               f"Kit coverage: **{cov} of {total}** [S] and [S/I] rules have a property "
-              f"({round(100 * cov / total) if total else 0}%; §13's contrast rules X-* are not counted).", "",
+              f"({round(100 * cov / total) if total else 0}%; §13's contrast rules X-* are not counted; "
+              "all tags: {} of {}).".format(*coverage_all(run.kit_rules)), "",
               "## Score per rule family", "", "| family | score (pass/decided) | pass | fail | skipped | not covered |",
               "|---|---|---|---|---|---|"]
     for f in family_scores(rows):
@@ -177,7 +183,11 @@ def render_markdown(run: Run) -> str:
                 lines += [f"Replay: `{p.replay}`", ""]
             if p.scenario:
                 lines += ["Scenario: " + ", ".join(f"`{s}`" for s in p.scenario), ""]
-    lines += ["", "## Rules", "", "| rule | tag | status | properties | detail | rule text (first words) |",
+    lines += ["", "## Rules", "", "One row per rule of the spec. **fail**: a failing property blames it (its message cites "
+              "the rule or its name carries it); **pass**: a property covering it passed and none blames it; "
+              "**skipped**: its properties were skipped or stopped at another rule's failure; **not covered**: no "
+              "property of this run covers it.", "",
+              "| rule | tag | status | properties | detail | rule text (first words) |",
               "|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row.rule.id} | [{row.rule.tag}] | {STATUS_MARK[row.status]} | "
@@ -214,7 +224,8 @@ def render_html(run: Run) -> str:
     out += [f"<p>Properties: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped "
             f"({sum(p.examples for p in run.properties)} examples).</p>",
             f"<p>Kit coverage: <strong>{cov} of {total}</strong> [S] and [S/I] rules have a property "
-            f"({round(100 * cov / total) if total else 0}%; §13's contrast rules X-* are not counted).</p>",
+            f"({round(100 * cov / total) if total else 0}%; §13's contrast rules X-* are not counted; "
+            "all tags: {} of {}).</p>".format(*coverage_all(run.kit_rules)),
             "<h2>Score per rule family</h2><table><tr><th>family</th><th>score (pass/decided)</th><th>pass</th>"
             "<th>fail</th><th>skipped</th><th>not covered</th></tr>"]
     for f in family_scores(rows):

@@ -194,6 +194,8 @@ def run_kit(adapter: str, *, profile: str = "ci", only: tuple[str, ...] = (), sc
     elif not plugin.results:
         run.error = (f"--only {','.join(only)} selects no property" if only
                      else f"no property ran (pytest exit code {int(code)})")
+    elif int(code) == pytest.ExitCode.INTERRUPTED:
+        run.error = "the run was interrupted"
     elif int(code) in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         run.error = f"pytest could not run the kit (exit code {int(code)})"
     run.exit_code = exit_code(run.properties, run.error)

@@ -85,15 +85,16 @@ def failure_text(exc: BaseException) -> tuple[str, str]:
         if not isinstance(e, AssertionError) or not text:
             text = f"{type(e).__name__}: {text}" if text else type(e).__name__
         messages.append(text)
-        for n in getattr(e, "__notes__", ()) or ():
-            if "reproduce_failure" in n or n.startswith("You can reproduce") or n.startswith("Explanation:"):
-                continue
-            if n not in notes:
-                notes.append(n)
-    for n in getattr(exc, "__notes__", ()) or ():
-        if n not in notes and "reproduce_failure" not in n and not n.startswith("You can reproduce"):
-            notes.append(n)
-    return "\n\n".join(messages), "\n".join(notes)
+        notes += getattr(e, "__notes__", ()) or ()
+    notes += getattr(exc, "__notes__", ()) or ()
+    kept = [n for n in dict.fromkeys(notes) if not _noise(n)]
+    return "\n\n".join(messages), "\n".join(kept)
+
+
+def _noise(note: str) -> bool:
+    """Hypothesis notes that help the kit's developers, not the implementer: blobs and kit line explanations."""
+    return ("reproduce_failure" in note or note.startswith("You can reproduce") or note.startswith("Explanation:")
+            or "These lines were always and only run by failing examples" in note)
 
 
 class ReportingPlugin:

@@ -58,10 +58,23 @@ def write_scenario(directory: Path, test: str, rules: tuple[str, ...], spec: dic
     directory.mkdir(parents=True, exist_ok=True)
     doc = scenario_document(test, rules, spec, settings, failure, counterexample)
     fixture = directory / f"{test}.yaml"
-    fixture.write_text(yaml.safe_dump(_plain(doc), sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+    fixture.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120),
+                       encoding="utf-8")
     docs = directory / f"{test}.documentation.json"
     docs.write_text(json.dumps(_plain(doc["x-documentation"]), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return [fixture, docs]
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML with multi-line strings (failure text, counterexample) as literal blocks, readable by hand."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
 
 
 def _plain(value: Any) -> Any:

@@ -161,6 +161,7 @@ def test_failure_text_keeps_messages_and_falsifying_example_not_blobs():
     a = AssertionError("M-09: linked twice")
     a.add_note("Falsifying example: test_x(\n    spec={},\n)")
     a.add_note("You can reproduce this example by temporarily adding @reproduce_failure('6', b'AA')")
+    a.add_note("    These lines were always and only run by failing examples:\n        machine.py:89")
     message, example = failure_text(ExceptionGroup("two bugs", [a, KeyError("kind")]))
     assert message == "M-09: linked twice\n\nKeyError: 'kind'"
     assert example == "Falsifying example: test_x(\n    spec={},\n)"

@@ -5,16 +5,21 @@ with the Autotask side of the shrunk example, the ``description:`` and ``rules:`
 and the documentation side under the private key ``x-documentation`` (readers ignore ``x-`` keys). The same
 documentation side is also written alone as ``<test>.documentation.json``: the settings to apply and the records
 to create before the first pass, in the adapter's neutral shapes (``conformance/adapter.py``).
+:func:`replay_scenario` sets both sides up in-process for a replay from Python.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from conformance.adapter import AdapterFactory
 
 TENANT_NAME_MAX = 64
 
@@ -86,3 +91,35 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def read_scenario(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(tenant fixture, documentation side) of a scenario file written by :func:`write_scenario`."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return doc, doc.get("x-documentation") or {}
+
+
+@contextmanager
+def replay_scenario(path: Path, factory: AdapterFactory) -> Iterator[Any]:
+    """The scenario's world, ready for the first pass: its tenant in the in-process mock, a fresh adapter of
+    ``factory`` connected to it, the documentation records created and the settings applied.
+
+    Yields a :class:`conformance.world.World`; run ``w.adapter.run_pass()`` and the counterexample's steps next.
+    """
+    from mockserver import mock_autotask
+
+    from conformance.adapter import Connection
+    from conformance.world import World, shared_app
+
+    _, documentation = read_scenario(path)
+    with mock_autotask(str(path), app=shared_app(), isolate=True) as at:
+        adapter = factory()
+        try:
+            w = World(at, adapter, {"docs": documentation.get("records", [])})
+            c = at.credentials
+            adapter.connect(Connection(c.user_name, c.secret, c.integration_code, at.root_url, at.now()))
+            w.seed_docs()
+            adapter.apply_settings(documentation["settings"])
+            yield w
+        finally:
+            adapter.close()

@@ -32,6 +32,7 @@ from conformance.report import (
     rule_rows,
 )
 from conformance.reporting import blame, failure_text, selected
+from conformance.scenarios import replay_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = "conformance.adapter:reference_factory"
@@ -99,6 +100,22 @@ def test_mutant_fails_exit_1_naming_the_rule_with_a_loadable_scenario(tmp_path: 
     loaded = export_fixture(str(fixture))
     assert sorted(c["companyName"] for c in loaded["records"]["Companies"]) == sorted(
         c["companyName"] for c in doc["records"]["Companies"])
+
+    # both sides together reproduce the failure: the mutant links a company to an organization whose name differs
+    # by case (M-06), the reference does not
+    def wrong_links(factory) -> set[int]:
+        with replay_scenario(fixture, factory) as w:
+            assert w.adapter.run_pass()["ok"]
+            names = {w.doc_ids[d["ref"]]: d["fields"]["name"] for d in doc["x-documentation"]["records"]
+                     if d["kind"] == "organization"}
+            companies = {c["id"]: c["companyName"] for c in doc["records"]["Companies"]}
+            return {int(r["link"]["psa_id"]) for r in w.records("organization")
+                    if r["link"] and r["id"] in names and names[r["id"]] != companies[int(r["link"]["psa_id"])]}
+
+    from conformance.adapter import reference_factory
+    from conformance.mutants import CaseInsensitiveNames
+
+    assert wrong_links(CaseInsensitiveNames) and not wrong_links(reference_factory)
 
 
 def test_unloadable_adapter_exit_2_with_one_line(tmp_path: Path):

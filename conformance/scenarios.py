@@ -106,10 +106,9 @@ def replay_scenario(path: Path, factory: AdapterFactory) -> Iterator[Any]:
 
     Yields a :class:`conformance.world.World`; run ``w.adapter.run_pass()`` and the counterexample's steps next.
     """
-    from mockserver import mock_autotask
-
     from conformance.adapter import Connection
     from conformance.world import World, shared_app
+    from mockserver import mock_autotask
 
     _, documentation = read_scenario(path)
     with mock_autotask(str(path), app=shared_app(), isolate=True) as at:

@@ -180,11 +180,14 @@ def run_kit(adapter: str, *, profile: str = "ci", only: tuple[str, ...] = (), sc
     previous = settings._current_profile  # noqa: SLF001 - restored: the run must not change the caller's settings
     settings.load_profile(_profile_settings(profile, database_dir))
     guard.TARGET, previous_target = adapter, guard.TARGET
+    addopts = os.environ.pop("PYTEST_ADDOPTS", None)  # e.g. "-n 2": the plugin must see every test in-process
     try:
         code = pytest.main(pytest_args(GUARDED), plugins=[plugin])
     finally:
         settings.load_profile(previous or "default")
         guard.TARGET = previous_target
+        if addopts is not None:
+            os.environ["PYTEST_ADDOPTS"] = addopts
     run.properties, run.kit_rules = plugin.results, plugin.kit_rules
     run.duration = time.monotonic() - t0
     if plugin.error:

@@ -41,6 +41,7 @@ class PropertyResult:
     duration: float = 0.0
     replay: str = ""  # command that replays the failure
     scenario: list[str] = field(default_factory=list)  # files of the replayable scenario
+    suite: str = "conformance"  # the module holding the property (JUnit classname)
 
 
 @dataclass
@@ -271,7 +272,7 @@ def render_junit(run: Run) -> str:
     for k, v in (("adapter", run.adapter), ("profile", run.profile), ("only", ",".join(run.only))):
         ET.SubElement(props, "property", name=k, value=v)
     for p in run.properties:
-        case = ET.SubElement(suite, "testcase", classname="conformance", name=p.name, time=f"{p.duration:.3f}")
+        case = ET.SubElement(suite, "testcase", classname=p.suite, name=p.name, time=f"{p.duration:.3f}")
         cp = ET.SubElement(case, "properties")
         ET.SubElement(cp, "property", name="rules", value=" ".join(p.rules))
         if p.notes:

@@ -142,7 +142,9 @@ class ReportingPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
         fn = getattr(item, "function", None)
-        self._current = PropertyResult(name=item.name, rules=rules_of(fn, item.name), notes=notes_of(fn))
+        module = getattr(getattr(item, "module", None), "__name__", None) or "conformance"
+        self._current = PropertyResult(name=item.name, rules=rules_of(fn, item.name), notes=notes_of(fn),
+                                       suite=module)
         self._started = time.monotonic()
         previous = progress.listen(self._on_example)
         self.printer("start", self._current)

@@ -57,6 +57,8 @@ def test_reference_conforms_exit_0_with_junit_and_report(tmp_path: Path):
     assert set(cases) == {"test_M03_contacts_match_first_and_last_name_within_the_org",
                           "test_SC08_an_api_only_default_account_manager_is_refused"}
     assert suite.get("failures") == "0" and suite.get("tests") == "2"
+    assert cases["test_SC08_an_api_only_default_account_manager_is_refused"].get("classname") == \
+        "conformance.suites.two_way_push"
     rules = {c.get("name"): next(p.get("value") for p in c.iter("property") if p.get("name") == "rules")
              for c in cases.values()}
     assert rules["test_SC08_an_api_only_default_account_manager_is_refused"].split() == ["SC-08", "P-09"]

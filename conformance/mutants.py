@@ -571,3 +571,23 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("failed_push_stays_enabled", FailedPushStaysEnabled, ("P-11",),
            ("test_P11_R05_a_failed_push_shows_the_error_state_and_a_save_retries",), ""),
 ]}
+
+
+# ################################################################################################################
+# kit-b: whole operations (issue 13 §3) and the kit's known gaps (issue 14). Killed by suites/push_operations.py,
+# record_controls.py, passes.py and lifecycle.py. Mutants of behaviour outside the patched calls (records, summary,
+# the per-record controls) override the adapter method or patch their *own* store instance, never a module.
+# ################################################################################################################
+class FailedFirstPushLeavesNoTrace(MutantAdapter):
+    """The reference before issue 13 part B: a failed push of a never-linked record leaves no sync state and no
+    error count; only the log knows (P-11, ST-03, ST-05)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        self.svc.store.unlinked_push_errors = lambda kind=None: {}
+
+
+MUTANTS.update({m.name: m for m in [
+    Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
+           ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
+]})

@@ -118,7 +118,7 @@ def tenant_document(spec: dict[str, Any]) -> dict[str, Any]:
     recs["ConfigurationItems"] = [at_ci(x) for x in spec.get("cis", ())]
     recs["Tickets"] = [at_ticket(x) for x in spec.get("tickets", ())]
     doc["faults"] = []
-    doc["tenant"] = {**doc["tenant"], "name": "conformance", "clock": BASE_TIME}
+    doc["tenant"] = {**doc["tenant"], "name": "conformance", "clock": spec.get("clock", BASE_TIME)}
     return doc
 
 
@@ -151,7 +151,7 @@ class World:
     def by_psa(self, kind: str) -> dict[int, list[dict[str, Any]]]:
         out: dict[int, list[dict[str, Any]]] = {}
         for r in self.adapter.records(kind):
-            if r["link"] is not None:
+            if r["link"] is not None and r["link"]["psa_id"] is not None:  # None: a failed first push (P-11)
                 out.setdefault(int(r["link"]["psa_id"]), []).append(r)
         return out
 

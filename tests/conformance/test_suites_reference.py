@@ -14,6 +14,10 @@ from conformance.suites.orphaning import *  # noqa: F401,F403
 from conformance.suites.push_all import *  # noqa: F401,F403
 from conformance.suites.status_counts import *  # noqa: F401,F403
 from conformance.suites.two_way_push import *  # noqa: F401,F403
+from conformance.suites.push_operations import *  # noqa: F401,F403
+from conformance.suites.record_controls import *  # noqa: F401,F403
+from conformance.suites.passes import *  # noqa: F401,F403
+from conformance.suites.lifecycle import *  # noqa: F401,F403
 
 
 @pytest.fixture

@@ -237,7 +237,11 @@ def test_P09_SC08_api_only_account_manager_is_rejected_before_any_write(svc):
     assert out["outcome"]["action"] == "error" and "SC-08" in out["outcome"]["error"]
     assert writes(svc) == []
     assert "API-only" in svc.push_error("organization", out["id"])  # P-11 without a link
-    assert get(svc, "organization", out["id"])["sync"] is None
+    sync = get(svc, "organization", out["id"])["sync"]  # P-11/ST-03: the sync-error state, no Autotask id yet
+    assert sync["state"] == "error" and sync["psa_id"] is None and "API-only" in sync["error"]
+    assert svc.summary()["organization"]["errors"] == 1  # ST-05: errors = #error
+    assert out["id"] in {r["id"] for r in svc.records("organization", state="error")}  # ST-06 filter
+    assert "error" in svc.status_filter_options("organization")
     check_counts(svc)
 
 
@@ -404,9 +408,12 @@ def test_lost_create_answer_dropped_connection_is_found_on_retry_without_duplica
     out = svc.ui_create("organization", {"name": "Dropped Answer Inc", "org_type": "Customer"})
     assert out["outcome"]["action"] == "error"
     assert at_count(svc, "Companies", companyName="Dropped Answer Inc") == 1  # the write happened
-    assert get(svc, "organization", out["id"])["sync"] is None
+    sync = get(svc, "organization", out["id"])["sync"]
+    assert sync["state"] == "error" and sync["psa_id"] is None  # P-11: the failed push shows the error state
+    check_counts(svc)
     retry = svc.ui_save("organization", out["id"], {})
     assert retry["outcome"]["action"] == "linked"
+    assert get(svc, "organization", out["id"])["sync"]["state"] == "enabled"  # the retry clears it
     assert at_count(svc, "Companies", companyName="Dropped Answer Inc") == 1  # no duplicate
     assert len([e for e in writes(svc) if e["path"].endswith("/Companies")]) == 1
     check_counts(svc)
@@ -510,7 +517,9 @@ def test_PA_interrupted_push_all_completes_on_retry_without_duplicates(svc):
     res = svc.push_all()
     assert res["counts"]["contact"]["failed"] == 1
     tia = next(r for r in svc.records("contact") if r["last_name"] == "Twin")
-    assert tia["sync"] is None and svc.push_error("contact", tia["id"])
+    assert tia["sync"]["state"] == "error" and tia["sync"]["psa_id"] is None  # P-11: shows the error state
+    assert svc.push_error("contact", tia["id"]) == tia["sync"]["error"]
+    check_counts(svc)
     out = svc.ui_save("contact", tia["id"], {})  # the retry finds the record the lost POST created
     assert out["outcome"]["action"] == "linked"
     assert at_count(svc, "Contacts", lastName="Twin") == 1

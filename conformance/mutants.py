@@ -587,7 +587,106 @@ class FailedFirstPushLeavesNoTrace(MutantAdapter):
         self.svc.store.unlinked_push_errors = lambda kind=None: {}
 
 
+class PushesWholeRecord(MutantAdapter):
+    """A save of a linked record PATCHes every mapped field, not only the changed ones (P-03, Q11): Autotask's
+    newer values of the other fields are overwritten with stale documentation values."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.update_linked
+
+        def update_linked(pusher: Any, rec: Any, names: list[str]) -> Any:
+            return original(pusher, rec, pusher.pushable(rec.kind))
+
+        return [mock.patch.object(Pusher, "update_linked", update_linked)]
+
+
+class ApiCreatesPushedWithTwoWay(MutantAdapter):
+    """With two-way on, records created through the API or an import are pushed at once (P-07)."""
+
+    def create_record(self, kind: str, fields: dict[str, Any], *, org_id: Any = None, created_at: str | None = None,
+                      unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
+        rid = super().create_record(kind, fields, org_id=org_id, created_at=created_at, unmapped=unmapped, via=via)
+        if via in ("api", "import") and self.svc.settings.two_way and kind != "ticket":
+            with self._patched():
+                self.svc.push_record(kind, rid)
+        return rid
+
+
+class PushCreatesMissingOrganization(MutantAdapter):
+    """Pushing a child whose organization is not linked first creates the organization in Autotask (Q12)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if kind != "organization" and rec is not None and self.svc.settings.two_way:
+            org = self.svc.store.get_record("organization", rec.organization_id)
+            if org is not None and org.link is None:
+                self.svc.push_record("organization", org.id)
+        super().edit_and_save(kind, record_id, changes)
+
+
+class PushChildrenNeverMatch(MutantAdapter):
+    """The edit+save of an unlinked contact, configuration or location always creates in Autotask; only
+    organizations are matched (P-06 for every kind)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.find_match
+
+        def find_match(pusher: Any, rec: Any, company: Any, fingerprint: bool = False) -> Any:
+            return original(pusher, rec, company, fingerprint=fingerprint) if rec.kind == "organization" else None
+
+        return [mock.patch.object(Pusher, "find_match", find_match)]
+
+
+class AutotaskDefaultPushedAsAType(MutantAdapter):
+    """A configuration typed "Autotask Default" is pushed with the tenant's first device type instead of a blank
+    type (SC-02, FM-C4)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.body_for
+
+        def body_for(pusher: Any, rec: Any, names: Any) -> dict[str, Any]:
+            body = original(pusher, rec, names)
+            if rec.kind == "configuration" and "configurationItemType" in body and not body["configurationItemType"]:
+                body["configurationItemType"] = 1
+            return body
+
+        return [mock.patch.object(Pusher, "body_for", body_for)]
+
+
+class AdContactsPushedWithEitherType(MutantAdapter):
+    """AD contacts are pushed automatically when an Email Type *or* a Phone Type is chosen (P-10 needs both)."""
+
+    def create_record(self, kind: str, fields: dict[str, Any], *, org_id: Any = None, created_at: str | None = None,
+                      unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
+        if via != "ad":
+            return super().create_record(kind, fields, org_id=org_id, created_at=created_at, unmapped=unmapped,
+                                         via=via)
+        rid = self.svc.api_create(kind, dict(fields), organization_id=org_id, unmapped=unmapped)
+        s = self.svc.settings
+        if s.two_way and (s.ad_email_type or s.ad_phone_type):
+            self.svc.push_record(kind, rid)
+        return rid
+
+
 MUTANTS.update({m.name: m for m in [
     Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
            ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
+    Mutant("pushes_whole_record", PushesWholeRecord, ("P-03", "Q11"),
+           ("test_P03_Q11_a_save_pushes_only_the_fields_it_changed",), "§16.6"),
+    Mutant("api_creates_pushed_with_two_way", ApiCreatesPushedWithTwoWay, ("P-07",),
+           ("test_P07_records_created_through_the_api_are_not_pushed_until_saved",), "§16.6"),
+    Mutant("push_creates_missing_organization", PushCreatesMissingOrganization, ("Q12",),
+           ("test_Q12_a_child_of_an_unlinked_organization_is_a_sync_error",), ""),
+    Mutant("push_children_never_match", PushChildrenNeverMatch, ("P-06",),
+           ("test_P06_M14_an_explicit_save_of_a_child_matches_within_its_organization",), ""),
+    Mutant("autotask_default_pushed_as_a_type", AutotaskDefaultPushedAsAType, ("SC-02", "FM-C4"),
+           ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",), "§16.10"),
+    Mutant("ad_contacts_pushed_with_either_type", AdContactsPushedWithEitherType, ("P-10",),
+           ("test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type",), ""),
 ]})

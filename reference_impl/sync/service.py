@@ -633,6 +633,25 @@ class SyncService:
         out = self.ui_save(kind, rid, {})
         return {"id": rid, **out}
 
+    def ad_create(self, kind: str, fields: dict[str, Any], *, organization_id: int | None = None,
+                  unmapped: dict[str, Any] | None = None) -> dict[str, Any]:
+        """P-10: a contact that Network Glue discovered in Active Directory and created in the documentation.
+
+        With two-way on it is pushed automatically only when both an AD Email Type and an AD Phone Type are chosen
+        (``ad_email_type``/``ad_phone_type``); with "None" chosen for either it is stored and not pushed (like an
+        API create, P-07: an edit+save pushes it later, P-05). The push itself is the ordinary one (P-06 matching,
+        FM-K4 channels). The AD ↔ documentation matching of P-10 (email, then first and last name) is Network
+        Glue's, not part of this sync. Returns ``{"id", "push", "outcome"}``."""
+        if kind != "contact":
+            raise RecordActionError(f"Only contacts come from Active Directory, not {kind} records (P-10)")
+        rid = self.store.create_record(kind, dict(fields), organization_id=organization_id, unmapped=unmapped)
+        s = self.settings
+        if not (s.two_way and s.ad_email_type and s.ad_phone_type) or self.paused:
+            self.store.log(None, "info", f"AD contact {rid} created: not pushed automatically (P-10: two-way off, "
+                           "paused, or no AD Email Type / Phone Type chosen)", kind=kind, record_id=rid)
+            return {"id": rid, "push": False, "outcome": None}
+        return {"id": rid, "push": True, "outcome": self._push(kind, rid, []).to_json()}
+
     # ------------------------------------------------------------------ push-all (§9)
     def enable_push_all(self, role: str = "Administrator") -> None:
         """PA-04: push-all is enabled explicitly (Kaseya does it after an account-manager review)."""

@@ -674,6 +674,56 @@ class AdContactsPushedWithEitherType(MutantAdapter):
         return rid
 
 
+class SyncNowRunsFullPass(MutantAdapter):
+    """"Sync now" on one record runs a whole pass, so every other record changes too (R-03 [I])."""
+
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        self.run_pass(full=True)
+
+
+class SyncNowPullsNothing(MutantAdapter):
+    """"Sync now" only queues the record for the next scheduled sync: nothing is pulled now (R-03)."""
+
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if rec is None or rec.link is None or rec.link.state == "disabled":
+            raise Refused("not syncing")
+
+
+class DeleteEnabledAllowed(MutantAdapter):
+    """Any record can be deleted, also one that is actively syncing (R-08)."""
+
+    def delete_record(self, kind: str, record_id: Any) -> None:
+        self.svc.store.delete_record(kind, record_id)
+
+
+class DisabledEditsPushed(MutantAdapter):
+    """A save of a disabled record is pushed like any other (R-01)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if rec is not None and rec.link is not None and rec.link.state == "disabled":
+            self.svc.store.set_link_state(kind, record_id, "enabled")
+            try:
+                super().edit_and_save(kind, record_id, changes)
+            finally:
+                self.svc.store.set_link_state(kind, record_id, "disabled")
+            return
+        super().edit_and_save(kind, record_id, changes)
+
+
+class EnablePushesLocalEdits(MutantAdapter):
+    """Enabling sync again pushes the record's documentation values, edits made while disabled included (R-02:
+    the PSA wins on the next pull; nothing is pushed without a save, P-04)."""
+
+    def enable(self, kind: str, record_id: Any) -> None:
+        super().enable(kind, record_id)
+        if self.svc.settings.two_way and kind != "ticket":
+            from reference_impl.sync.mapping import MAPPINGS
+
+            self.svc._push(kind, record_id, [fm.itg for fm in MAPPINGS[kind] if fm.push is not None])
+
+
 MUTANTS.update({m.name: m for m in [
     Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
            ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
@@ -689,4 +739,14 @@ MUTANTS.update({m.name: m for m in [
            ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",), "§16.10"),
     Mutant("ad_contacts_pushed_with_either_type", AdContactsPushedWithEitherType, ("P-10",),
            ("test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type",), ""),
+    Mutant("sync_now_runs_full_pass", SyncNowRunsFullPass, ("R-03",),
+           ("test_R03_sync_now_pulls_that_one_record_and_nothing_else",), ""),
+    Mutant("sync_now_pulls_nothing", SyncNowPullsNothing, ("R-03",),
+           ("test_R03_sync_now_pulls_that_one_record_and_nothing_else",), ""),
+    Mutant("delete_enabled_allowed", DeleteEnabledAllowed, ("R-08", "Q10"),
+           ("test_R08_an_enabled_record_cannot_be_deleted_until_disabled",), ""),
+    Mutant("disabled_edits_pushed", DisabledEditsPushed, ("R-01",),
+           ("test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing",), ""),
+    Mutant("enable_pushes_local_edits", EnablePushesLocalEdits, ("R-02", "Q19", "P-04"),
+           ("test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling",), ""),
 ]})

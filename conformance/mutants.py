@@ -724,6 +724,62 @@ class EnablePushesLocalEdits(MutantAdapter):
             self.svc._push(kind, record_id, [fm.itg for fm in MAPPINGS[kind] if fm.push is not None])
 
 
+class IncrementalMissesChanges(MutantAdapter):
+    """The incremental watermark is taken from a local clock running ahead of Autotask's, so an incremental pass
+    misses the changes made since the last pass (SC-10, FM-G1)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        store = self.svc.store
+        original = store.set_watermark
+        store.set_watermark = lambda entity, value: original(entity, "2099-01-01T00:00:00Z")
+
+
+def _thirty_day_months(s: Any, now: Any) -> Any:
+    from datetime import timedelta
+
+    return None if s.ticket_months is None else now - timedelta(days=30 * int(s.ticket_months))
+
+
+class TicketWindowThirtyDayMonths(MutantAdapter):
+    """The months window counts 30-day months instead of calendar months (Q23), which a month end exposes."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.scope.ticket_window_start", _thirty_day_months),
+                mock.patch("reference_impl.sync.pull.ticket_window_start", _thirty_day_months)]
+
+
+class TicketsLeavingScopeDeleted(MutantAdapter):
+    """A synced ticket that leaves the queues or the window is deleted from the documentation (T-07, O-05)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        for lk in self.svc.store.links("ticket"):
+            if lk.state == "orphaned":
+                self.svc.store.delete_record("ticket", lk.record_id)
+        return r
+
+
+class InactiveDevicesOrphaned(MutantAdapter):
+    """An inactive Autotask device is treated as gone: its configuration is orphaned (Q21, §14 item 6)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if r["ok"]:
+            cis = {c["id"]: c for c in self.svc.client().query_all("ConfigurationItems", None, ["id", "isActive"])}
+            for lk in self.svc.store.links("configuration"):
+                if lk.state == "enabled" and cis.get(lk.psa_id, {}).get("isActive") is False:
+                    self.svc.store.set_link_state("configuration", lk.record_id, "orphaned")
+        return r
+
+
+class BlankTypeNotAutotaskDefault(MutantAdapter):
+    """A blank Autotask device type is named "Unknown" instead of "Autotask Default" (SC-02, FM-C4)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.mapping.AUTOTASK_DEFAULT_TYPE", "Unknown")]
+
+
 MUTANTS.update({m.name: m for m in [
     Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
            ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
@@ -749,4 +805,14 @@ MUTANTS.update({m.name: m for m in [
            ("test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing",), ""),
     Mutant("enable_pushes_local_edits", EnablePushesLocalEdits, ("R-02", "Q19", "P-04"),
            ("test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling",), ""),
+    Mutant("incremental_misses_changes", IncrementalMissesChanges, ("SC-10", "FM-G1"),
+           ("test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change",), ""),
+    Mutant("ticket_window_thirty_day_months", TicketWindowThirtyDayMonths, ("T-02", "Q23"),
+           ("test_T02_Q23_the_months_window_of_an_incremental_pass_at_a_month_end",), ""),
+    Mutant("tickets_leaving_scope_deleted", TicketsLeavingScopeDeleted, ("T-07", "Q15", "O-05"),
+           ("test_T07_Q15_a_synced_ticket_leaving_scope_is_orphaned_not_deleted",), ""),
+    Mutant("inactive_devices_orphaned", InactiveDevicesOrphaned, ("Q21",),
+           ("test_Q21_an_inactive_device_stays_linked_with_status_inactive",), ""),
+    Mutant("blank_type_not_autotask_default", BlankTypeNotAutotaskDefault, ("SC-02", "FM-C4"),
+           ("test_SC02_FMC4_a_blank_device_type_is_autotask_default_and_retyped_in_place",), "§16.10"),
 ]})

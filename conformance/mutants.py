@@ -780,6 +780,91 @@ class BlankTypeNotAutotaskDefault(MutantAdapter):
         return [mock.patch("reference_impl.sync.mapping.AUTOTASK_DEFAULT_TYPE", "Unknown")]
 
 
+class PushAllIncludesLinked(MutantAdapter):
+    """Push-all also pushes the organizations a pass already linked, duplicating them in Autotask (PA-07)."""
+
+    def push_all(self) -> None:
+        for lk in self.svc.store.links("organization"):
+            if lk.state == "enabled":
+                self.svc.store.remove_link("organization", lk.record_id)
+        super().push_all()
+
+
+class PushAllWithoutCompletionLog(MutantAdapter):
+    """Push-all logs what it pushes but writes no final completion entry (PA-06)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        store = self.svc.store
+        original = store.log
+
+        def log(pass_id: Any, level: str, message: str, **kw: Any) -> Any:
+            if message.startswith("Push-all completed"):
+                return None
+            return original(pass_id, level, message, **kw)
+
+        store.log = log
+
+
+class PushAllStatusHidden(MutantAdapter):
+    """The status column keeps showing the idle status while push-all runs (PA-06)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        store = self.svc.store
+        original = store.save_integration
+
+        def save_integration(**values: Any) -> Any:
+            if values.get("status") == "Pushing…":
+                values.pop("status")
+            return original(**values)
+
+        store.save_integration = save_integration
+
+
+class DisconnectKeepsInactiveLinks(MutantAdapter):
+    """Option 1 clears the enabled links only: orphaned and disabled records keep showing their state (D-02)."""
+
+    def disconnect(self, mode: str) -> None:
+        kept = [lk for lk in self.svc.store.links() if lk.state in ("orphaned", "disabled")] if mode == "keep" else []
+        super().disconnect(mode)
+        for lk in kept:
+            self.svc.store.set_link(lk.kind, lk.record_id, lk.psa_id, lk.state)
+
+
+class DeleteAllSparesOrphans(MutantAdapter):
+    """Option 2 deletes only the organizations linked as enabled; orphaned ones (and their children) are kept
+    (Q18)."""
+
+    def disconnect(self, mode: str) -> None:
+        if mode == "delete":
+            for lk in self.svc.store.links("organization"):
+                if lk.state == "orphaned":
+                    self.svc.store.remove_link("organization", lk.record_id)
+        super().disconnect(mode)
+
+
+class PausedStatusOverwrittenByPass(MutantAdapter):
+    """A pass that finishes after Pause was pressed writes "OK" over "Paused" (D-01)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if r["ok"]:
+            self.svc.store.save_integration(status="OK")
+        return r
+
+
+class PauseAbortsRunningPass(MutantAdapter):
+    """Pause stops the pass already running: it is reported as aborted (D-01: it must finish)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        was_paused = self.svc.paused
+        r = super().run_pass(full)
+        if not was_paused and self.svc.paused:
+            return {"ok": False, "error": "The sync was paused."}
+        return r
+
+
 MUTANTS.update({m.name: m for m in [
     Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
            ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
@@ -815,4 +900,18 @@ MUTANTS.update({m.name: m for m in [
            ("test_Q21_an_inactive_device_stays_linked_with_status_inactive",), ""),
     Mutant("blank_type_not_autotask_default", BlankTypeNotAutotaskDefault, ("SC-02", "FM-C4"),
            ("test_SC02_FMC4_a_blank_device_type_is_autotask_default_and_retyped_in_place",), "§16.10"),
+    Mutant("push_all_includes_linked", PushAllIncludesLinked, ("PA-07", "PA-02"),
+           ("test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets",), "§16.7"),
+    Mutant("push_all_without_completion_log", PushAllWithoutCompletionLog, ("PA-06",),
+           ("test_PA06_push_all_shows_progress_and_ends_with_a_completion_log",), ""),
+    Mutant("push_all_status_hidden", PushAllStatusHidden, ("PA-06", "ST-01"),
+           ("test_PA06_push_all_shows_progress_and_ends_with_a_completion_log",), ""),
+    Mutant("disconnect_keeps_inactive_links", DisconnectKeepsInactiveLinks, ("D-02",),
+           ("test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records",), "§16.8"),
+    Mutant("delete_all_spares_orphans", DeleteAllSparesOrphans, ("Q18", "D-04"),
+           ("test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records",), "§16.8"),
+    Mutant("paused_status_overwritten_by_pass", PausedStatusOverwrittenByPass, ("D-01",),
+           ("test_D01_pause_lets_the_running_pass_finish_and_stops_the_next",), ""),
+    Mutant("pause_aborts_running_pass", PauseAbortsRunningPass, ("D-01",),
+           ("test_D01_pause_lets_the_running_pass_finish_and_stops_the_next",), ""),
 ]})

@@ -15,7 +15,7 @@ A **record** is a plain dict::
      "org_id": 3,                                    # local id of its organization (None for organizations)
      "fields": {"name": ..., "serial_number": ...},  # mapped fields, neutral names (NEUTRAL_FIELDS)
      "unmapped": {...},                              # documentation-only data the sync must never touch
-     "link": {"psa_id": 100001, "state": "enabled", "error": None} or None,   # state in LINK_STATES
+     "link": {"psa_id": 100001, "state": "enabled"} or None,   # state in LINK_STATES (+ "error" details)
      "created_at": "2025-01-01T00:00:00Z"}
 
 ``link["psa_id"]`` is ``None`` only for a record in the ``error`` state that never had an Autotask counterpart (a
@@ -275,7 +275,7 @@ class ReferenceAdapter:
                 "fields": {f: d.get(f) for f in NEUTRAL_FIELDS[kind]},
                 "unmapped": dict(d.get("unmapped") or {}),
                 "link": None if sync is None else {"psa_id": sync["psa_id"], "state": sync["state"],
-                                                   "error": sync.get("error")},
+                                                   **({"error": sync["error"]} if sync.get("error") else {})},
                 "created_at": d.get("created_at")}
 
     def records(self, kind: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ Tenant specs (built by ``conformance.strategies.tenants``) are plain dicts::
      "locations": [{"id": 10001, "company": 1001, "name": "HQ", "address1": "1 Main St", "city": "X", ...}],
      "tickets":   [{"id": 700001, "company": 1001, "number": "T20260101.0001", "queue": 29682833,
                    "created": "2025-12-01T00:00:00Z", "updated": "2025-12-15T00:00:00Z"}],
+     "clock":     "2026-03-31T12:00:00Z",   # optional: the tenant clock (default BASE_TIME)
      "docs":      [{"kind": "organization", "ref": "o0", "fields": {...}, "created_at": "..."},
                    {"kind": "configuration", "org": "o0", "fields": {...}, "created_at": "..."}]}
 """

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conformance.adapter import Refused
 from conformance.suites._common import prop
-from conformance.world import MANAGER, base_settings, world
+from conformance.world import base_settings, world
 
 RULES = ["P-03", "P-06", "P-07", "P-10", "P-11", "ST-03", "ST-05", "ST-06", "Q12", "FM-C4", "FM-K4", "SC-02"]
 

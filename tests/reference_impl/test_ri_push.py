@@ -338,6 +338,23 @@ def test_P06_FMK4_new_contact_pushed_without_email_or_phone_when_no_types_chosen
     assert get(svc, "contact", out["id"])["sync"]["psa_id"] == out["outcome"]["psa_id"]
 
 
+@pytest.mark.parametrize("email,phone", [(None, None), ("Work", None), (None, "Work"), ("Work", "Work")])
+def test_P10_ad_contact_pushed_automatically_only_with_both_ad_types(svc, email, phone):
+    svc._store_settings(settings(two_way=True, ad_email_type=email, ad_phone_type=phone))
+    fin = org_of(svc, 1001)
+    out = svc.ad_create("contact", {"first_name": "Ada", "last_name": "Dir", "work_email": "ada@example.com"},
+                        organization_id=fin)
+    rec = get(svc, "contact", out["id"])
+    if email and phone:
+        assert out["push"] is True and rec["sync"]["state"] == "enabled"
+        (post,) = writes(svc)
+        assert post["body"]["emailAddress"] == "ada@example.com"  # FM-K4: the chosen Email Type carries it
+    else:
+        assert out["push"] is False and rec["sync"] is None and writes(svc) == []
+    with pytest.raises(RecordActionError, match="P-10"):
+        svc.ad_create("organization", {"name": "Not from AD"})
+
+
 def test_P11_R05_failed_push_shows_error_then_edit_save_retries(svc):
     ci = a_config(svc)
     fault(svc, method="PATCH", path="ConfigurationItems", status=500,

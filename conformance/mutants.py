@@ -865,6 +865,28 @@ class PauseAbortsRunningPass(MutantAdapter):
         return r
 
 
+class UnknownTypePushedAsDefault(MutantAdapter):
+    """A configuration without a type, or with a type the tenant does not know, falls back to "Autotask Default"
+    and is pushed (FM-C6: a Type is required; P-08: only types set to sync)."""
+
+    def patches(self) -> list[Any]:
+        import dataclasses
+
+        from reference_impl.sync.mapping import AUTOTASK_DEFAULT_TYPE
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.check_eligible
+
+        def check_eligible(pusher: Any, rec: Any) -> None:
+            if rec.kind == "configuration" and rec.fields.get("configuration_type") != AUTOTASK_DEFAULT_TYPE:
+                known = pusher.lookups(["ci_types"]).ci_types
+                if rec.fields.get("configuration_type") not in known.values():
+                    rec = dataclasses.replace(rec, fields={**rec.fields, "configuration_type": AUTOTASK_DEFAULT_TYPE})
+            original(pusher, rec)
+
+        return [mock.patch.object(Pusher, "check_eligible", check_eligible)]
+
+
 MUTANTS.update({m.name: m for m in [
     Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
            ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
@@ -914,4 +936,6 @@ MUTANTS.update({m.name: m for m in [
            ("test_D01_pause_lets_the_running_pass_finish_and_stops_the_next",), ""),
     Mutant("pause_aborts_running_pass", PauseAbortsRunningPass, ("D-01",),
            ("test_D01_pause_lets_the_running_pass_finish_and_stops_the_next",), ""),
+    Mutant("unknown_type_pushed_as_default", UnknownTypePushedAsDefault, ("FM-C6", "P-08", "SC-02"),
+           ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",), "§16.10"),
 ]})

@@ -237,15 +237,26 @@ def test_P06_M14_an_explicit_save_of_a_child_matches_within_its_organization(fac
 
 
 # ============================================================== FM-C4 / SC-02: "Autotask Default" on the push side
-@prop(rules=["FM-C4", "SC-02", "P-06", "M-10"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      serial=st.sampled_from(["SN-DEF-1", "SN-DEF-2"]))
-def test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type(factory: Any, serial: str) -> None:
+@prop(rules=["FM-C4", "SC-02", "P-06", "M-10", "P-08", "FM-C6"], needs={"push", "edit_and_save", "create_record"},
+      max_examples=2, serial=st.sampled_from(["SN-DEF-1", "SN-DEF-2"]), other=st.sampled_from(["Made Up Type", None]),
+      examples=({"serial": "SN-DEF-1", "other": None}, {"serial": "SN-DEF-2", "other": "Made Up Type"}))
+def test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type(factory: Any, serial: str,
+                                                                                   other: Any) -> None:
     """"Autotask Default" is the documentation's name for a blank Autotask type (SC-02, FM-C4): a configuration of
     that type is pushed as a device without a type, and the next pull keeps the same record typed "Autotask
-    Default", without a duplicate."""
+    Default", without a duplicate. A configuration with no type or a type the tenant does not know does not fall
+    back to it: it is not pushed (FM-C6: a Type is required; P-08: only types set to sync)."""
     with world(factory, _ONE_COMPANY, base_settings(two_way=True, sync_without_ci_type=True)) as w:
         w.pass_ok()
         org = w.linked("organization", 1001)["id"]
+        odd = w.adapter.create_record("configuration", {**_NEW["configuration"], "configuration_type": other,
+                                                        "serial_number": "SN-ODD"}, org_id=org, via="api")
+        w.mark()
+        _save(w, "configuration", odd, {})
+        writes = [(e["method"], e["path"]) for e in w.writes() if e["method"] in ("POST", "PATCH", "PUT")]
+        assert not writes, f"FM-C6/P-08: a configuration typed {other!r} was pushed: {writes}"
+        lk = _rec(w, "configuration", odd)["link"]
+        assert lk is None or lk["state"] == "error", f"FM-C6/P-08: a configuration typed {other!r} got linked: {lk}"
         rid = w.adapter.create_record("configuration", {**_NEW["configuration"], "serial_number": serial},
                                       org_id=org, via="api")
         _save(w, "configuration", rid, {})

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conformance.suites import _oracle as O
 from conformance.suites._common import prop
-from conformance.world import QUEUES, base_settings, world
+from conformance.world import MANAGER, QUEUES, base_settings, world
 
 RULES = ["FM-G1", "M-10", "CR-01", "SC-10", "T-02", "T-07", "Q15", "Q21", "Q23", "SC-02", "FM-C4", "O-03", "O-05"]
 
@@ -58,7 +58,7 @@ def test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change(factory: Any
             w.at_update("ConfigurationItems", 100001, serialNumber="SN-1-NEW")
         if "new_company" in edits:
             new["organization"] = w.at_create("Companies", companyName="Initech", companyType=1, phone="555-0100",
-                                              ownerResourceID=29682884)
+                                              ownerResourceID=MANAGER)
         if "new_contact" in edits:
             new["contact"] = w.at_create("Contacts", companyID=1002, firstName="Cy", lastName="New", isActive=1)
         w.pass_ok(full=False)

@@ -15,8 +15,12 @@ A **record** is a plain dict::
      "org_id": 3,                                    # local id of its organization (None for organizations)
      "fields": {"name": ..., "serial_number": ...},  # mapped fields, neutral names (NEUTRAL_FIELDS)
      "unmapped": {...},                              # documentation-only data the sync must never touch
-     "link": {"psa_id": 100001, "state": "enabled"} or None,   # state in LINK_STATES
+     "link": {"psa_id": 100001, "state": "enabled"} or None,   # state in LINK_STATES (+ "error" details)
      "created_at": "2025-01-01T00:00:00Z"}
+
+``link["psa_id"]`` is ``None`` only for a record in the ``error`` state that never had an Autotask counterpart (a
+failed push of a record that was never linked, P-11/ST-03). ``link["error"]`` holds the error details the
+sync-error state shows (R-05, P-11); it may be omitted or ``None`` for the other states.
 
 **Settings** are a dict with the keys of :data:`DEFAULT_SETTINGS` (picklist values as strings, §2 of the spec).
 
@@ -68,6 +72,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "default_material_code": None,  # SC-09
     "default_product_category": None,
     "mac_udf_name": "MAC Address",  # Q3
+    "ad_email_type": None,  # P-10/FM-K4: the Autotask Email Type chosen for AD contacts (None = none chosen)
+    "ad_phone_type": None,  # P-10/FM-K4: the Autotask Phone Type chosen for AD contacts
 }
 
 CAPABILITIES = frozenset({
@@ -79,6 +85,9 @@ CAPABILITIES = frozenset({
     "pause",  # P-14, D-01
     "disconnect",  # D-02, D-03, M-16
     "delete_all",  # D-04, D-07
+    "status_filter",  # status_filter_options / records_with_status: the list view's Sync Status filter (ST-06)
+    "status_log",  # integration_status / logs: the Active Integrations status column and the sync log (ST-01/02)
+    "ad_contacts",  # create_record(..., via="ad"): a contact discovered by Network Glue / Active Directory (P-10)
 })
 
 
@@ -125,7 +134,9 @@ class SyncAdapter(Protocol):
                       unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
         """Create a documentation record; return its id. ``via="ui"``: created and saved in the UI (with two-way
         on that save pushes, P-02/P-06); ``via="api"``/``"import"``: never pushed automatically (P-07).
-        ``created_at`` (for tie-break tests, M-08) may be ignored for UI creation."""
+        ``created_at`` (for tie-break tests, M-08) may be ignored for UI creation. ``via="ad"`` (capability
+        ``ad_contacts``, contacts only): a contact that Network Glue discovered in Active Directory; with two-way on
+        it is pushed automatically only when an AD Email Type and Phone Type are chosen (P-10)."""
 
     def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
         """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``."""
@@ -146,6 +157,19 @@ class SyncAdapter(Protocol):
 
     def disconnect(self, mode: str) -> None:
         """``mode`` = "keep" (Option 1, D-02) or "delete" (Option 2, D-04)."""
+
+    def status_filter_options(self, kind: str) -> list[str]:
+        """``status_filter``: the Sync Status filter options of the list view, drawn from :data:`LINK_STATES` (and
+        only the states some record holds, ST-06)."""
+
+    def records_with_status(self, kind: str, state: str) -> list[dict[str, Any]]:
+        """``status_filter``: the list view filtered on one Sync Status (ST-06), neutral records."""
+
+    def integration_status(self) -> str:
+        """``status_log``: the Active Integrations status column text (ST-01: "Syncing…", "OK", "Paused", ...)."""
+
+    def logs(self) -> list[str]:
+        """``status_log``: the sync log messages, oldest first (ST-02, PA-06)."""
 
     def close(self) -> None: ...
 
@@ -192,6 +216,12 @@ class ReferenceAdapter:
                 caps.add(cap)
         if "disconnect" in caps:
             caps.add("delete_all")
+        if callable(getattr(SyncService, "status_filter_options", None)):
+            caps.add("status_filter")
+        if callable(getattr(SyncService, "logs", None)) and callable(getattr(SyncService, "status", None)):
+            caps.add("status_log")
+        if callable(getattr(SyncService, "ad_create", None)):
+            caps.add("ad_contacts")
         if "pause" in caps and "resume" not in caps:
             caps.discard("pause")
         caps.discard("resume")
@@ -244,7 +274,8 @@ class ReferenceAdapter:
         return {"kind": kind, "id": d["id"], "org_id": d.get("organization_id"),
                 "fields": {f: d.get(f) for f in NEUTRAL_FIELDS[kind]},
                 "unmapped": dict(d.get("unmapped") or {}),
-                "link": None if sync is None else {"psa_id": sync["psa_id"], "state": sync["state"]},
+                "link": None if sync is None else {"psa_id": sync["psa_id"], "state": sync["state"],
+                                                   **({"error": sync["error"]} if sync.get("error") else {})},
                 "created_at": d.get("created_at")}
 
     def records(self, kind: str) -> list[dict[str, Any]]:
@@ -258,6 +289,9 @@ class ReferenceAdapter:
     def create_record(self, kind: str, fields: dict[str, Any], *, org_id: Any = None, created_at: str | None = None,
                       unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
         try:
+            if via == "ad":
+                self._require("ad_contacts")
+                return self.svc.ad_create(kind, dict(fields), organization_id=org_id, unmapped=unmapped)["id"]
             if via == "ui" and created_at is None and hasattr(self.svc, "ui_create"):
                 return self.svc.ui_create(kind, dict(fields), organization_id=org_id, unmapped=unmapped)["id"]
             if hasattr(self.svc, "api_create"):
@@ -316,6 +350,23 @@ class ReferenceAdapter:
                 self._call("enable_delete_all")  # D-04: enabled by support first
             mode = "delete_all"
         self._call("disconnect", mode)
+
+    # -------------------------------------------------------------- list filter, status column, logs (ST-01/02/06)
+    def status_filter_options(self, kind: str) -> list[str]:
+        self._require("status_filter")
+        return list(self.svc.status_filter_options(kind))
+
+    def records_with_status(self, kind: str, state: str) -> list[dict[str, Any]]:
+        self._require("status_filter")
+        return [self.neutral(d) for d in self.svc.records(kind, state=state)]
+
+    def integration_status(self) -> str:
+        self._require("status_log")
+        return str(self.svc.status().get("status"))
+
+    def logs(self) -> list[str]:
+        self._require("status_log")
+        return [e["message"] for e in self.svc.logs(100_000)]  # oldest first
 
     def close(self) -> None:
         if self.svc is not None:

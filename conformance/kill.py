@@ -14,7 +14,9 @@ import pytest
 from hypothesis import Phase
 
 SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", "two_way_push", "push_all",
-                 "disconnect_delete")
+                 "disconnect_delete",
+                 # kit-b: whole operations (issue 13 §3, issue 14)
+                 "push_operations", "record_controls", "passes", "lifecycle")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -571,3 +571,371 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("failed_push_stays_enabled", FailedPushStaysEnabled, ("P-11",),
            ("test_P11_R05_a_failed_push_shows_the_error_state_and_a_save_retries",), ""),
 ]}
+
+
+# ################################################################################################################
+# kit-b: whole operations (issue 13 §3) and the kit's known gaps (issue 14). Killed by suites/push_operations.py,
+# record_controls.py, passes.py and lifecycle.py. Mutants of behaviour outside the patched calls (records, summary,
+# the per-record controls) override the adapter method or patch their *own* store instance, never a module.
+# ################################################################################################################
+class FailedFirstPushLeavesNoTrace(MutantAdapter):
+    """The reference before issue 13 part B: a failed push of a never-linked record leaves no sync state and no
+    error count; only the log knows (P-11, ST-03, ST-05)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        self.svc.store.unlinked_push_errors = lambda kind=None: {}
+
+
+class PushesWholeRecord(MutantAdapter):
+    """A save of a linked record PATCHes every mapped field, not only the changed ones (P-03, Q11): Autotask's
+    newer values of the other fields are overwritten with stale documentation values."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.update_linked
+
+        def update_linked(pusher: Any, rec: Any, names: list[str]) -> Any:
+            return original(pusher, rec, pusher.pushable(rec.kind))
+
+        return [mock.patch.object(Pusher, "update_linked", update_linked)]
+
+
+class ApiCreatesPushedWithTwoWay(MutantAdapter):
+    """With two-way on, records created through the API or an import are pushed at once (P-07)."""
+
+    def create_record(self, kind: str, fields: dict[str, Any], *, org_id: Any = None, created_at: str | None = None,
+                      unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
+        rid = super().create_record(kind, fields, org_id=org_id, created_at=created_at, unmapped=unmapped, via=via)
+        if via in ("api", "import") and self.svc.settings.two_way and kind != "ticket":
+            with self._patched():
+                self.svc.push_record(kind, rid)
+        return rid
+
+
+class PushCreatesMissingOrganization(MutantAdapter):
+    """Pushing a child whose organization is not linked first creates the organization in Autotask (Q12)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if kind != "organization" and rec is not None and self.svc.settings.two_way:
+            org = self.svc.store.get_record("organization", rec.organization_id)
+            if org is not None and org.link is None:
+                self.svc.push_record("organization", org.id)
+        super().edit_and_save(kind, record_id, changes)
+
+
+class PushChildrenNeverMatch(MutantAdapter):
+    """The edit+save of an unlinked contact, configuration or location always creates in Autotask; only
+    organizations are matched (P-06 for every kind)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.find_match
+
+        def find_match(pusher: Any, rec: Any, company: Any, fingerprint: bool = False) -> Any:
+            return original(pusher, rec, company, fingerprint=fingerprint) if rec.kind == "organization" else None
+
+        return [mock.patch.object(Pusher, "find_match", find_match)]
+
+
+class AutotaskDefaultPushedAsAType(MutantAdapter):
+    """A configuration typed "Autotask Default" is pushed with the tenant's first device type instead of a blank
+    type (SC-02, FM-C4)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.body_for
+
+        def body_for(pusher: Any, rec: Any, names: Any) -> dict[str, Any]:
+            body = original(pusher, rec, names)
+            if rec.kind == "configuration" and "configurationItemType" in body and not body["configurationItemType"]:
+                body["configurationItemType"] = 1
+            return body
+
+        return [mock.patch.object(Pusher, "body_for", body_for)]
+
+
+class AdContactsPushedWithEitherType(MutantAdapter):
+    """AD contacts are pushed automatically when an Email Type *or* a Phone Type is chosen (P-10 needs both)."""
+
+    def create_record(self, kind: str, fields: dict[str, Any], *, org_id: Any = None, created_at: str | None = None,
+                      unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
+        if via != "ad":
+            return super().create_record(kind, fields, org_id=org_id, created_at=created_at, unmapped=unmapped,
+                                         via=via)
+        rid = self.svc.api_create(kind, dict(fields), organization_id=org_id, unmapped=unmapped)
+        s = self.svc.settings
+        if s.two_way and (s.ad_email_type or s.ad_phone_type):
+            self.svc.push_record(kind, rid)
+        return rid
+
+
+class SyncNowRunsFullPass(MutantAdapter):
+    """"Sync now" on one record runs a whole pass, so every other record changes too (R-03 [I])."""
+
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        self.run_pass(full=True)
+
+
+class SyncNowPullsNothing(MutantAdapter):
+    """"Sync now" only queues the record for the next scheduled sync: nothing is pulled now (R-03)."""
+
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if rec is None or rec.link is None or rec.link.state == "disabled":
+            raise Refused("not syncing")
+
+
+class DeleteEnabledAllowed(MutantAdapter):
+    """Any record can be deleted, also one that is actively syncing (R-08)."""
+
+    def delete_record(self, kind: str, record_id: Any) -> None:
+        self.svc.store.delete_record(kind, record_id)
+
+
+class DisabledEditsPushed(MutantAdapter):
+    """A save of a disabled record is pushed like any other (R-01)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        rec = self.svc.store.get_record(kind, record_id)
+        if rec is not None and rec.link is not None and rec.link.state == "disabled":
+            self.svc.store.set_link_state(kind, record_id, "enabled")
+            try:
+                super().edit_and_save(kind, record_id, changes)
+            finally:
+                self.svc.store.set_link_state(kind, record_id, "disabled")
+            return
+        super().edit_and_save(kind, record_id, changes)
+
+
+class EnablePushesLocalEdits(MutantAdapter):
+    """Enabling sync again pushes the record's documentation values, edits made while disabled included (R-02:
+    the PSA wins on the next pull; nothing is pushed without a save, P-04)."""
+
+    def enable(self, kind: str, record_id: Any) -> None:
+        super().enable(kind, record_id)
+        if self.svc.settings.two_way and kind != "ticket":
+            from reference_impl.sync.mapping import MAPPINGS
+
+            self.svc._push(kind, record_id, [fm.itg for fm in MAPPINGS[kind] if fm.push is not None])
+
+
+class IncrementalMissesChanges(MutantAdapter):
+    """The incremental watermark is taken from a local clock running ahead of Autotask's, so an incremental pass
+    misses the changes made since the last pass (SC-10, FM-G1)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        store = self.svc.store
+        original = store.set_watermark
+        store.set_watermark = lambda entity, value: original(entity, "2099-01-01T00:00:00Z")
+
+
+def _thirty_day_months(s: Any, now: Any) -> Any:
+    from datetime import timedelta
+
+    return None if s.ticket_months is None else now - timedelta(days=30 * int(s.ticket_months))
+
+
+class TicketWindowThirtyDayMonths(MutantAdapter):
+    """The months window counts 30-day months instead of calendar months (Q23), which a month end exposes."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.scope.ticket_window_start", _thirty_day_months),
+                mock.patch("reference_impl.sync.pull.ticket_window_start", _thirty_day_months)]
+
+
+class TicketsLeavingScopeDeleted(MutantAdapter):
+    """A synced ticket that leaves the queues or the window is deleted from the documentation (T-07, O-05)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        for lk in self.svc.store.links("ticket"):
+            if lk.state == "orphaned":
+                self.svc.store.delete_record("ticket", lk.record_id)
+        return r
+
+
+class InactiveDevicesOrphaned(MutantAdapter):
+    """An inactive Autotask device is treated as gone: its configuration is orphaned (Q21, §14 item 6)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if r["ok"]:
+            cis = {c["id"]: c for c in self.svc.client().query_all("ConfigurationItems", None, ["id", "isActive"])}
+            for lk in self.svc.store.links("configuration"):
+                if lk.state == "enabled" and cis.get(lk.psa_id, {}).get("isActive") is False:
+                    self.svc.store.set_link_state("configuration", lk.record_id, "orphaned")
+        return r
+
+
+class BlankTypeNotAutotaskDefault(MutantAdapter):
+    """A blank Autotask device type is named "Unknown" instead of "Autotask Default" (SC-02, FM-C4)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.mapping.AUTOTASK_DEFAULT_TYPE", "Unknown")]
+
+
+class PushAllIncludesLinked(MutantAdapter):
+    """Push-all also pushes the organizations a pass already linked, duplicating them in Autotask (PA-07)."""
+
+    def push_all(self) -> None:
+        for lk in self.svc.store.links("organization"):
+            if lk.state == "enabled":
+                self.svc.store.remove_link("organization", lk.record_id)
+        super().push_all()
+
+
+class PushAllWithoutCompletionLog(MutantAdapter):
+    """Push-all logs what it pushes but writes no final completion entry (PA-06)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        store = self.svc.store
+        original = store.log
+
+        def log(pass_id: Any, level: str, message: str, **kw: Any) -> Any:
+            if message.startswith("Push-all completed"):
+                return None
+            return original(pass_id, level, message, **kw)
+
+        store.log = log
+
+
+class PushAllStatusHidden(MutantAdapter):
+    """The status column keeps showing the idle status while push-all runs (PA-06)."""
+
+    def connect(self, connection: Any) -> None:
+        super().connect(connection)
+        store = self.svc.store
+        original = store.save_integration
+
+        def save_integration(**values: Any) -> Any:
+            if values.get("status") == "Pushing…":
+                values.pop("status")
+            return original(**values)
+
+        store.save_integration = save_integration
+
+
+class DisconnectKeepsInactiveLinks(MutantAdapter):
+    """Option 1 clears the enabled links only: orphaned and disabled records keep showing their state (D-02)."""
+
+    def disconnect(self, mode: str) -> None:
+        kept = [lk for lk in self.svc.store.links() if lk.state in ("orphaned", "disabled")] if mode == "keep" else []
+        super().disconnect(mode)
+        for lk in kept:
+            self.svc.store.set_link(lk.kind, lk.record_id, lk.psa_id, lk.state)
+
+
+class DeleteAllSparesOrphans(MutantAdapter):
+    """Option 2 deletes only the organizations linked as enabled; orphaned ones (and their children) are kept
+    (Q18)."""
+
+    def disconnect(self, mode: str) -> None:
+        if mode == "delete":
+            for lk in self.svc.store.links("organization"):
+                if lk.state == "orphaned":
+                    self.svc.store.remove_link("organization", lk.record_id)
+        super().disconnect(mode)
+
+
+class PausedStatusOverwrittenByPass(MutantAdapter):
+    """A pass that finishes after Pause was pressed writes "OK" over "Paused" (D-01)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        r = super().run_pass(full)
+        if r["ok"]:
+            self.svc.store.save_integration(status="OK")
+        return r
+
+
+class PauseAbortsRunningPass(MutantAdapter):
+    """Pause stops the pass already running: it is reported as aborted (D-01: it must finish)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        was_paused = self.svc.paused
+        r = super().run_pass(full)
+        if not was_paused and self.svc.paused:
+            return {"ok": False, "error": "The sync was paused."}
+        return r
+
+
+class UnknownTypePushedAsDefault(MutantAdapter):
+    """A configuration without a type, or with a type the tenant does not know, falls back to "Autotask Default"
+    and is pushed (FM-C6: a Type is required; P-08: only types set to sync)."""
+
+    def patches(self) -> list[Any]:
+        import dataclasses
+
+        from reference_impl.sync.mapping import AUTOTASK_DEFAULT_TYPE
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.check_eligible
+
+        def check_eligible(pusher: Any, rec: Any) -> None:
+            if rec.kind == "configuration" and rec.fields.get("configuration_type") != AUTOTASK_DEFAULT_TYPE:
+                known = pusher.lookups(["ci_types"]).ci_types
+                if rec.fields.get("configuration_type") not in known.values():
+                    rec = dataclasses.replace(rec, fields={**rec.fields, "configuration_type": AUTOTASK_DEFAULT_TYPE})
+            original(pusher, rec)
+
+        return [mock.patch.object(Pusher, "check_eligible", check_eligible)]
+
+
+MUTANTS.update({m.name: m for m in [
+    Mutant("failed_first_push_leaves_no_trace", FailedFirstPushLeavesNoTrace, ("P-11", "ST-03", "ST-05"),
+           ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",), ""),
+    Mutant("pushes_whole_record", PushesWholeRecord, ("P-03", "Q11"),
+           ("test_P03_Q11_a_save_pushes_only_the_fields_it_changed",), "§16.6"),
+    Mutant("api_creates_pushed_with_two_way", ApiCreatesPushedWithTwoWay, ("P-07",),
+           ("test_P07_records_created_through_the_api_are_not_pushed_until_saved",), "§16.6"),
+    Mutant("push_creates_missing_organization", PushCreatesMissingOrganization, ("Q12",),
+           ("test_Q12_a_child_of_an_unlinked_organization_is_a_sync_error",), ""),
+    Mutant("push_children_never_match", PushChildrenNeverMatch, ("P-06",),
+           ("test_P06_M14_an_explicit_save_of_a_child_matches_within_its_organization",), ""),
+    Mutant("autotask_default_pushed_as_a_type", AutotaskDefaultPushedAsAType, ("SC-02", "FM-C4"),
+           ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",), "§16.10"),
+    Mutant("ad_contacts_pushed_with_either_type", AdContactsPushedWithEitherType, ("P-10",),
+           ("test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type",), ""),
+    Mutant("sync_now_runs_full_pass", SyncNowRunsFullPass, ("R-03",),
+           ("test_R03_sync_now_pulls_that_one_record_and_nothing_else",), ""),
+    Mutant("sync_now_pulls_nothing", SyncNowPullsNothing, ("R-03",),
+           ("test_R03_sync_now_pulls_that_one_record_and_nothing_else",), ""),
+    Mutant("delete_enabled_allowed", DeleteEnabledAllowed, ("R-08", "Q10"),
+           ("test_R08_an_enabled_record_cannot_be_deleted_until_disabled",), ""),
+    Mutant("disabled_edits_pushed", DisabledEditsPushed, ("R-01",),
+           ("test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing",), ""),
+    Mutant("enable_pushes_local_edits", EnablePushesLocalEdits, ("R-02", "Q19", "P-04"),
+           ("test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling",), ""),
+    Mutant("incremental_misses_changes", IncrementalMissesChanges, ("SC-10", "FM-G1"),
+           ("test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change",), ""),
+    Mutant("ticket_window_thirty_day_months", TicketWindowThirtyDayMonths, ("T-02", "Q23"),
+           ("test_T02_Q23_the_months_window_of_an_incremental_pass_at_a_month_end",), ""),
+    Mutant("tickets_leaving_scope_deleted", TicketsLeavingScopeDeleted, ("T-07", "Q15", "O-05"),
+           ("test_T07_Q15_a_synced_ticket_leaving_scope_is_orphaned_not_deleted",), ""),
+    Mutant("inactive_devices_orphaned", InactiveDevicesOrphaned, ("Q21",),
+           ("test_Q21_an_inactive_device_stays_linked_with_status_inactive",), ""),
+    Mutant("blank_type_not_autotask_default", BlankTypeNotAutotaskDefault, ("SC-02", "FM-C4"),
+           ("test_SC02_FMC4_a_blank_device_type_is_autotask_default_and_retyped_in_place",), "§16.10"),
+    Mutant("push_all_includes_linked", PushAllIncludesLinked, ("PA-07", "PA-02"),
+           ("test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets",), "§16.7"),
+    Mutant("push_all_without_completion_log", PushAllWithoutCompletionLog, ("PA-06",),
+           ("test_PA06_push_all_shows_progress_and_ends_with_a_completion_log",), ""),
+    Mutant("push_all_status_hidden", PushAllStatusHidden, ("PA-06", "ST-01"),
+           ("test_PA06_push_all_shows_progress_and_ends_with_a_completion_log",), ""),
+    Mutant("disconnect_keeps_inactive_links", DisconnectKeepsInactiveLinks, ("D-02",),
+           ("test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records",), "§16.8"),
+    Mutant("delete_all_spares_orphans", DeleteAllSparesOrphans, ("Q18", "D-04"),
+           ("test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records",), "§16.8"),
+    Mutant("paused_status_overwritten_by_pass", PausedStatusOverwrittenByPass, ("D-01",),
+           ("test_D01_pause_lets_the_running_pass_finish_and_stops_the_next",), ""),
+    Mutant("pause_aborts_running_pass", PauseAbortsRunningPass, ("D-01",),
+           ("test_D01_pause_lets_the_running_pass_finish_and_stops_the_next",), ""),
+    Mutant("unknown_type_pushed_as_default", UnknownTypePushedAsDefault, ("FM-C6", "P-08", "SC-02"),
+           ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",), "§16.10"),
+]})

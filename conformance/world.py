@@ -12,6 +12,7 @@ Tenant specs (built by ``conformance.strategies.tenants``) are plain dicts::
      "locations": [{"id": 10001, "company": 1001, "name": "HQ", "address1": "1 Main St", "city": "X", ...}],
      "tickets":   [{"id": 700001, "company": 1001, "number": "T20260101.0001", "queue": 29682833,
                    "created": "2025-12-01T00:00:00Z", "updated": "2025-12-15T00:00:00Z"}],
+     "clock":     "2026-03-31T12:00:00Z",   # optional: the tenant clock (default BASE_TIME)
      "docs":      [{"kind": "organization", "ref": "o0", "fields": {...}, "created_at": "..."},
                    {"kind": "configuration", "org": "o0", "fields": {...}, "created_at": "..."}]}
 """
@@ -119,7 +120,7 @@ def tenant_document(spec: dict[str, Any]) -> dict[str, Any]:
     recs["ConfigurationItems"] = [at_ci(x) for x in spec.get("cis", ())]
     recs["Tickets"] = [at_ticket(x) for x in spec.get("tickets", ())]
     doc["faults"] = []
-    doc["tenant"] = {**doc["tenant"], "name": "conformance", "clock": BASE_TIME}
+    doc["tenant"] = {**doc["tenant"], "name": "conformance", "clock": spec.get("clock", BASE_TIME)}
     return doc
 
 
@@ -152,7 +153,7 @@ class World:
     def by_psa(self, kind: str) -> dict[int, list[dict[str, Any]]]:
         out: dict[int, list[dict[str, Any]]] = {}
         for r in self.adapter.records(kind):
-            if r["link"] is not None:
+            if r["link"] is not None and r["link"]["psa_id"] is not None:  # None: a failed first push (P-11)
                 out.setdefault(int(r["link"]["psa_id"]), []).append(r)
         return out
 

@@ -481,6 +481,14 @@ class DocStore:
                        (kind,) if kind else ())
         return [dict(r) for r in rows]
 
+    def unlinked_push_errors(self, kind: str | None = None) -> dict[tuple[str, int], str]:
+        """(kind, record id) → error text of records without a link whose last push failed (P-11, ST-03): the
+        service shows them in the sync-error state although no Autotask counterpart exists yet."""
+        rows = self._x("SELECT p.kind, p.record_id, p.error FROM push_state p LEFT JOIN links l ON l.kind = p.kind "
+                       "AND l.record_id = p.record_id WHERE p.error IS NOT NULL AND l.id IS NULL"
+                       + (" AND p.kind=?" if kind else ""), (kind,) if kind else ())
+        return {(r[0], int(r[1])): r[2] for r in rows}
+
     def set_link_state(self, kind: str, record_id: int, state: str, *, error: str | None = None) -> None:
         if state not in LINK_STATES:
             raise StoreError(f"bad link state {state!r}")

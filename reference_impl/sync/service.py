@@ -296,9 +296,11 @@ class SyncService:
 
     # ------------------------------------------------------------------ status (§11)
     def summary(self) -> dict[str, dict[str, Any]]:
-        """Manage Data (ST-04) per category; ST-05 invariants hold by construction: the counts are the link-state
-        counts, so they sum to the number of linked records and never-linked records are not counted."""
-        counts = self.store.link_counts()
+        """Manage Data (ST-04) per category; ST-05 invariants hold by construction: the counts are the sync states
+        the records show (:meth:`_state_counts`), so they sum to the records showing a sync state and records
+        showing none are not counted. A failed push of a never-linked record shows the error state and is counted
+        under ``errors`` (P-11, ST-03, ST-05: errors = #error)."""
+        counts = self._state_counts()
         s = self.settings
         active = {"organization": bool(s.account_types), "configuration": bool(s.ci_types or s.sync_without_ci_type),
                   "contact": s.contacts_enabled, "location": s.locations_enabled, "ticket": bool(s.queues)}
@@ -308,6 +310,16 @@ class SyncService:
             out[k] = {"synced": st["enabled"], "orphaned": st["orphaned"], "disconnected": st["disabled"],
                       "errors": st["error"], "linked": sum(st.values()), "sync_active": active[k]}
         return out
+
+    def _state_counts(self) -> dict[str, dict[str, int]]:
+        """Records per kind and sync state, as the records show them: the link states plus the records that never
+        had an Autotask counterpart and whose push failed, which show the error state (P-11, ST-03). ST-05 counts
+        "errors = #error" over what the records show, so those count as errors (and as linked: the four counts
+        sum to the records showing a sync state)."""
+        counts = self.store.link_counts()
+        for (kind, _rid) in self.store.unlinked_push_errors():
+            counts.setdefault(kind, dict.fromkeys(LINK_STATES, 0))["error"] += 1
+        return counts
 
     def status(self) -> dict[str, Any]:
         """Integration status (ST-01) — never includes the secret (C-10)."""
@@ -333,18 +345,25 @@ class SyncService:
     def records(self, kind: str, state: str | None = None) -> list[dict[str, Any]]:
         """Records of a kind with their sync state (ST-03); ``state`` filters like the list view (ST-06)."""
         out = []
+        failed = self.store.unlinked_push_errors(kind)
         for r in self.store.list_records(kind):
+            d = r.as_dict()
+            if r.link is None and (kind, r.id) in failed:
+                # P-11/ST-03: a failed push of a never-linked record leaves it in the sync-error state with
+                # Autotask's message (R-05), although it has no Autotask id yet.
+                d["sync"] = {"psa_id": None, "state": "error", "psa_changed_at": None, "synced_at": None,
+                             "error": failed[(kind, r.id)]}
             if state is not None:
-                if state == "none" and r.link is not None:
+                if state == "none" and d["sync"] is not None:
                     continue
-                if state != "none" and (r.link is None or r.link.state != state):
+                if state != "none" and (d["sync"] is None or d["sync"]["state"] != state):
                     continue
-            out.append(r.as_dict())
+            out.append(d)
         return out
 
     def status_filter_options(self, kind: str) -> list[str]:
         """ST-06: only statuses held by at least one record are offered as list filters."""
-        counts = self.store.link_counts().get(kind, {})
+        counts = self._state_counts().get(kind, {})  # a failed first push offers 'error' too (P-11)
         return [s for s in LINK_STATES if counts.get(s, 0) > 0]
 
     def logs(self, limit: int = 200, pass_id: int | None = None) -> list[dict[str, Any]]:
@@ -613,6 +632,25 @@ class SyncService:
         rid = self.store.create_record(kind, dict(fields), organization_id=organization_id, unmapped=unmapped)
         out = self.ui_save(kind, rid, {})
         return {"id": rid, **out}
+
+    def ad_create(self, kind: str, fields: dict[str, Any], *, organization_id: int | None = None,
+                  unmapped: dict[str, Any] | None = None) -> dict[str, Any]:
+        """P-10: a contact that Network Glue discovered in Active Directory and created in the documentation.
+
+        With two-way on it is pushed automatically only when both an AD Email Type and an AD Phone Type are chosen
+        (``ad_email_type``/``ad_phone_type``); with "None" chosen for either it is stored and not pushed (like an
+        API create, P-07: an edit+save pushes it later, P-05). The push itself is the ordinary one (P-06 matching,
+        FM-K4 channels). The AD ↔ documentation matching of P-10 (email, then first and last name) is Network
+        Glue's, not part of this sync. Returns ``{"id", "push", "outcome"}``."""
+        if kind != "contact":
+            raise RecordActionError(f"Only contacts come from Active Directory, not {kind} records (P-10)")
+        rid = self.store.create_record(kind, dict(fields), organization_id=organization_id, unmapped=unmapped)
+        s = self.settings
+        if not (s.two_way and s.ad_email_type and s.ad_phone_type) or self.paused:
+            self.store.log(None, "info", f"AD contact {rid} created: not pushed automatically (P-10: two-way off, "
+                           "paused, or no AD Email Type / Phone Type chosen)", kind=kind, record_id=rid)
+            return {"id": rid, "push": False, "outcome": None}
+        return {"id": rid, "push": True, "outcome": self._push(kind, rid, []).to_json()}
 
     # ------------------------------------------------------------------ push-all (§9)
     def enable_push_all(self, role: str = "Administrator") -> None:

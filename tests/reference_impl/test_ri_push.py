@@ -237,7 +237,11 @@ def test_P09_SC08_api_only_account_manager_is_rejected_before_any_write(svc):
     assert out["outcome"]["action"] == "error" and "SC-08" in out["outcome"]["error"]
     assert writes(svc) == []
     assert "API-only" in svc.push_error("organization", out["id"])  # P-11 without a link
-    assert get(svc, "organization", out["id"])["sync"] is None
+    sync = get(svc, "organization", out["id"])["sync"]  # P-11/ST-03: the sync-error state, no Autotask id yet
+    assert sync["state"] == "error" and sync["psa_id"] is None and "API-only" in sync["error"]
+    assert svc.summary()["organization"]["errors"] == 1  # ST-05: errors = #error
+    assert out["id"] in {r["id"] for r in svc.records("organization", state="error")}  # ST-06 filter
+    assert "error" in svc.status_filter_options("organization")
     check_counts(svc)
 
 
@@ -334,6 +338,23 @@ def test_P06_FMK4_new_contact_pushed_without_email_or_phone_when_no_types_chosen
     assert get(svc, "contact", out["id"])["sync"]["psa_id"] == out["outcome"]["psa_id"]
 
 
+@pytest.mark.parametrize("email,phone", [(None, None), ("Work", None), (None, "Work"), ("Work", "Work")])
+def test_P10_ad_contact_pushed_automatically_only_with_both_ad_types(svc, email, phone):
+    svc._store_settings(settings(two_way=True, ad_email_type=email, ad_phone_type=phone))
+    fin = org_of(svc, 1001)
+    out = svc.ad_create("contact", {"first_name": "Ada", "last_name": "Dir", "work_email": "ada@example.com"},
+                        organization_id=fin)
+    rec = get(svc, "contact", out["id"])
+    if email and phone:
+        assert out["push"] is True and rec["sync"]["state"] == "enabled"
+        (post,) = writes(svc)
+        assert post["body"]["emailAddress"] == "ada@example.com"  # FM-K4: the chosen Email Type carries it
+    else:
+        assert out["push"] is False and rec["sync"] is None and writes(svc) == []
+    with pytest.raises(RecordActionError, match="P-10"):
+        svc.ad_create("organization", {"name": "Not from AD"})
+
+
 def test_P11_R05_failed_push_shows_error_then_edit_save_retries(svc):
     ci = a_config(svc)
     fault(svc, method="PATCH", path="ConfigurationItems", status=500,
@@ -404,9 +425,12 @@ def test_lost_create_answer_dropped_connection_is_found_on_retry_without_duplica
     out = svc.ui_create("organization", {"name": "Dropped Answer Inc", "org_type": "Customer"})
     assert out["outcome"]["action"] == "error"
     assert at_count(svc, "Companies", companyName="Dropped Answer Inc") == 1  # the write happened
-    assert get(svc, "organization", out["id"])["sync"] is None
+    sync = get(svc, "organization", out["id"])["sync"]
+    assert sync["state"] == "error" and sync["psa_id"] is None  # P-11: the failed push shows the error state
+    check_counts(svc)
     retry = svc.ui_save("organization", out["id"], {})
     assert retry["outcome"]["action"] == "linked"
+    assert get(svc, "organization", out["id"])["sync"]["state"] == "enabled"  # the retry clears it
     assert at_count(svc, "Companies", companyName="Dropped Answer Inc") == 1  # no duplicate
     assert len([e for e in writes(svc) if e["path"].endswith("/Companies")]) == 1
     check_counts(svc)
@@ -510,7 +534,9 @@ def test_PA_interrupted_push_all_completes_on_retry_without_duplicates(svc):
     res = svc.push_all()
     assert res["counts"]["contact"]["failed"] == 1
     tia = next(r for r in svc.records("contact") if r["last_name"] == "Twin")
-    assert tia["sync"] is None and svc.push_error("contact", tia["id"])
+    assert tia["sync"]["state"] == "error" and tia["sync"]["psa_id"] is None  # P-11: shows the error state
+    assert svc.push_error("contact", tia["id"]) == tia["sync"]["error"]
+    check_counts(svc)
     out = svc.ui_save("contact", tia["id"], {})  # the retry finds the record the lost POST created
     assert out["outcome"]["action"] == "linked"
     assert at_count(svc, "Contacts", lastName="Twin") == 1

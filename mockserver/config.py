@@ -46,6 +46,12 @@ class MockConfig:
     threshold_timeframe_minutes: int = 60
     # Admin API (/_mock/...) token; required when binding to anything but loopback.
     admin_token: str | None = None
+    # Back-off on wrong admin tokens, per client address (mockserver.admin.auth): after this many wrong
+    # tokens in a row, 429 + Retry-After for admin_token_backoff_seconds, doubling per further wrong token
+    # up to the maximum. 0 failures turns the back-off off.
+    admin_token_max_failures: int = 5
+    admin_token_backoff_seconds: float = 1.0
+    admin_token_backoff_max_seconds: float = 60.0
     # Fixtures (names, paths or already-parsed documents) loaded at start-up.
     fixtures: list[Any] = field(default_factory=lambda: ["demo"])
     clock: Clock = field(default_factory=Clock)

@@ -3,6 +3,8 @@
 * bench/bench_mock.py — mock throughput/latency (in-process and over HTTP), the ceiling, Prism and
   `responses` comparisons, start-up, and scale;
 * bench/bench_conformance.py — the conformance kit's run time under the CI profile;
+* bench/bench_coldstart.py — `serve --fixture` of a 100,000-CI fixture to the first answer, cold and
+  with the snapshot cache warm;
 * bench/bench_sync.py — the sync's cost, when that file exists (run as ``python bench/bench_sync.py
   [--quick]``; its own JSON in bench/results/ is picked up for the summary).
 
@@ -32,6 +34,16 @@ def run_conformance() -> dict[str, Any]:
     """The conformance kit's run time under the CI profile (bench/bench_conformance.py, its own process)."""
     c.log("conformance kit under the CI profile (bench/bench_conformance.py) …")
     proc = subprocess.run([sys.executable, str(c.BENCH_DIR / "bench_conformance.py"), "--no-write"],
+                          capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
+
+
+def run_coldstart(quick: bool) -> dict[str, Any] | None:
+    """Cold start of a large fixture, cold and with the snapshot cache warm (bench/bench_coldstart.py)."""
+    args = ["--cis", "10000", "--reps", "1"] if quick else []
+    c.log(f"cold start (bench/bench_coldstart.py {' '.join(args)}) …")
+    proc = subprocess.run([sys.executable, str(c.BENCH_DIR / "bench_coldstart.py"), *args, "--no-write"],
                           capture_output=True, text=True, cwd=c.REPO, timeout=3600)
     return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
             **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
@@ -117,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.description = "Run every benchmark (mock, and sync when bench/bench_sync.py exists)."
     parser.add_argument("--no-sync", action="store_true", help="skip bench/bench_sync.py")
     parser.add_argument("--no-conformance", action="store_true", help="skip bench/bench_conformance.py")
+    parser.add_argument("--no-coldstart", action="store_true", help="skip bench/bench_coldstart.py")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
@@ -132,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     if conformance is not None:
         print("\n--- bench/bench_conformance.py ---")
         print(conformance["stdout"].rstrip())
+    coldstart = None if args.no_coldstart else run_coldstart(args.quick)
+    if coldstart is not None:
+        print("\n--- bench/bench_coldstart.py ---")
+        print(coldstart["stdout"].rstrip())
     print()
     print(summary(mock, sync))
     elapsed = time.perf_counter() - t0
@@ -140,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         m = c.write_result("bench_mock", mock)
         path = c.write_result("run_all", {"benchmark": "run_all", "mock": mock, "sync": sync,
-                                            "conformance": conformance, "elapsed_s": elapsed})
+                                            "conformance": conformance, "coldstart": coldstart,
+                                            "elapsed_s": elapsed})
         print(f"written {m.relative_to(c.REPO)} and {path.relative_to(c.REPO)}")
     missed = [t for t in mock.get("targets", []) if t["met"] is False]
     if sync is not None and sync["returncode"] != 0:

@@ -54,6 +54,12 @@ class MockConfig:
     admin_token_backoff_max_seconds: float = 60.0
     # Fixtures (names, paths or already-parsed documents) loaded at start-up.
     fixtures: list[Any] = field(default_factory=lambda: ["demo"])
+    # Snapshot cache of built tenants (mockserver.snapshot): fixture files of at least snapshot_min_bytes
+    # start from a pickled snapshot keyed by the file's hash. Directory: snapshot_cache_dir, else
+    # $AUTOTASK_MOCK_CACHE_DIR, else $XDG_CACHE_HOME (~/.cache)/autotask-mock/snapshots.
+    snapshot_cache: bool = True
+    snapshot_cache_dir: str | None = None
+    snapshot_min_bytes: int = 4_000_000
     clock: Clock = field(default_factory=Clock)
     # --- failure modes ---
     # Usage-based added latency: [percent of request_threshold already used, seconds added]; the highest tier

@@ -59,6 +59,9 @@ class Store:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            restore = getattr(doc, "restore", None)  # a mockserver.snapshot.TenantSnapshot
+            if restore is not None:
+                return restore(self.catalog, self.config)
             return self._build_tenant(doc, source)
         finally:
             if enabled:

@@ -192,8 +192,11 @@ def _served(app):
         stop_server(server, thread)
 
 
-def test_deep_nesting_overflow_and_surrogates_over_waitress():
+@pytest.mark.parametrize("lane", ["fast", "flask"])
+def test_deep_nesting_overflow_and_surrogates_over_waitress(lane):
     app = make_app()
+    if lane == "flask":
+        _flask_lane(app)
     with _served(app) as root:
         session = requests.Session()
         session.headers.update({**BASIC_HEADERS, "Content-Type": "application/json"})
@@ -210,3 +213,5 @@ def test_deep_nesting_overflow_and_surrogates_over_waitress():
             errors = resp.json()["errors"]
             assert errors and not any("Recursion" in e or "Overflow" in e or "Traceback" in e for e in errors)
         assert session.post(f"{root}{V1}/Companies/query", data=json.dumps(ALL)).status_code == 200
+        admin = session.post(f"{root}/_mock/tenants/basic/records", data=deep_body)
+        assert admin.status_code == 400 and "nested too deeply" in admin.json()["error"]

@@ -174,6 +174,8 @@ def test_deep_nesting_and_overflow_get_clean_errors_in_both_lanes(lane):
         assert "nested too deeply" in text and "RecursionError" not in text
     deep_paging = api.get(f"Companies/query/next?paging={quote(DEEP)}&search={quote(json.dumps(ALL))}")
     assert _error_text(deep_paging) == "The paging parameter is not valid."
+    webhook_field = api.post("CompanyWebhooks/1/Fields", DEEP)  # the webhook guard reads such bodies first
+    assert "nested too deeply" in _error_text(webhook_field)
     paging = quote('{"pageSize":10,"previousIds":[],"nextIds":[1e400]}')
     text = _error_text(api.get(f"Companies/query/next?paging={paging}&search={quote(json.dumps(ALL))}"))
     assert text == "The paging parameter is not valid." and "Overflow" not in text

@@ -138,6 +138,21 @@ def test_surrogate_in_a_fixture_is_refused_with_the_place_named():
     assert store.tenant("bad1") is None and store.tenant("bad2") is None
 
 
+def test_a_deeply_nested_fixture_file_is_a_clean_fixture_error(tmp_path):
+    from mockserver.fixtures.format import FixtureError, load_fixture_file
+
+    path = tmp_path / "deep.json"
+    path.write_text('{"records": ' + DEEP + "}")
+    with pytest.raises(FixtureError, match="nested too deeply"):
+        load_fixture_file(path)
+    # libyaml builds deep YAML without recursing; loading such a tenant then fails as a fixture problem
+    path = tmp_path / "deep.yaml"
+    path.write_text("format: autotask-mock/tenant@1\ntenant: {name: deep}\nintegrationCodes: [X]\nfaults: " + DEEP)
+    store = Store(get_context(make_app()).catalog, MockConfig(fixtures=[]))
+    with pytest.raises(FixtureLoadError, match="nested too deeply"):
+        store.add_tenant(load_fixture_file(path), "deep.yaml")
+
+
 def test_surrogate_in_admin_bodies_is_refused(app):
     client = app.test_client()
     seed = client.post("/_mock/tenants/basic/records", data='{"Companies": [{"companyName": "a\\ud800"}]}',

@@ -107,3 +107,18 @@ def test_generated_tenants_have_the_same_role_structure(seed):
     resp = api.post("TimeEntries", _time_entry(api, resource["id"], resource["defaultServiceDeskRoleID"]))
     assert resp.status_code == 200, resp.get_json()
     assert generate_tenant(seed=seed, companies=30, name=f"roles{seed}") == doc  # deterministic per seed
+
+
+def test_field_types_may_only_type_an_untyped_field_of_the_spec():
+    import json
+
+    import yaml
+
+    from mockserver.catalog.loader import CATALOG_JSON, OVERRIDES_YAML, CatalogError, build_catalog
+
+    data = json.loads(CATALOG_JSON.read_text())
+    assert data["entities"]["UserDefinedFieldDefinitions"]["untyped_fields"] == ["defaultValue"]
+    overrides = yaml.safe_load(OVERRIDES_YAML.read_text())
+    overrides["entities"]["UserDefinedFieldDefinitions"]["field_types"]["madeUpField"] = "string"
+    with pytest.raises(CatalogError, match="madeUpField"):
+        build_catalog(data, overrides)

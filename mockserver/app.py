@@ -28,8 +28,8 @@ from mockserver.api.handlers import ApiHandlers, api_root
 from mockserver.api.routes import Route, resolve
 from mockserver.catalog import Catalog, load_catalog
 from mockserver.config import MockConfig
-from mockserver.json_input import scrub_surrogates
 from mockserver.errors import AspNetError, AutotaskError, method_not_allowed
+from mockserver.json_input import scrub_surrogates
 from mockserver.state.store import Store
 from mockserver.state.tenant import Actor, ApiUser, TenantState
 
@@ -239,6 +239,8 @@ def refuse_multiprocess(start_response: Callable) -> list[bytes]:
     payload = orjson.dumps({"errors": [MULTIPROCESS_REFUSAL]})
     start_response("500 Internal Server Error", [("Content-Type", _JSON_TYPE), ("Content-Length", str(len(payload)))])
     return [payload]
+
+
 _SIGNALS = (signals.request_started, signals.request_finished, signals.got_request_exception,
             signals.request_tearing_down)
 

@@ -24,8 +24,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from mockserver.admin.auth import check_admin_token
 from mockserver.admin.isolation import clean_suffix, isolate_fixture, new_suffix
 from mockserver.app import MockContext, get_context, json_response
-from mockserver.json_input import check_document, load_json
 from mockserver.journal import filters_from_args, get_journal
+from mockserver.json_input import check_document, load_json
 from mockserver.state.tenant import Actor, FixtureLoadError, TenantState
 
 ADMIN_PREFIX = "/_mock"

@@ -15,8 +15,8 @@ from urllib.parse import quote
 from mockserver.api.routes import Route
 from mockserver.catalog import EntitySpec
 from mockserver.config import MockConfig
-from mockserver.json_input import JsonInputError, load_json
 from mockserver.errors import ZONE_NOT_DETERMINED, AspNetError, AutotaskError, method_not_allowed
+from mockserver.json_input import JsonInputError, load_json
 from mockserver.state.records import to_api
 from mockserver.state.tenant import Actor, TenantState
 

@@ -83,7 +83,7 @@ def test_surrogate_in_a_patch_is_refused(api: Api):
 
 def test_surrogate_in_a_udf_value_is_refused(api: Api):
     ci = api.query("ConfigurationItems")["items"][0]
-    body = '{"id": %d, "userDefinedFields": [{"name": "MAC Address", "value": "4\\ud800"}]}' % ci["id"]
+    body = '{"id": ' + str(ci["id"]) + ', "userDefinedFields": [{"name": "MAC Address", "value": "4\\ud800"}]}'
     text = _error_text(api.patch("ConfigurationItems", body))
     assert "MAC Address" in text and "surrogate" in text
     assert api.post("ConfigurationItems/query", ALL).status_code == 200

@@ -11,7 +11,7 @@ import pytest
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.fixtures.generator import generate_tenant
-from tests.mockserver.conftest import V1, Api
+from tests.mockserver.conftest import Api
 
 DEMO = {"UserName": "demo@DEMO1234.APIUSER.com", "Secret": "demo-secret", "ApiIntegrationCode": "DEMO0INTEGRATION0CODE0"}
 ALL = [{"op": "gte", "field": "id", "value": 0}]

@@ -43,10 +43,15 @@ def run_coldstart(quick: bool) -> dict[str, Any] | None:
     """Cold start of a large fixture, cold and with the snapshot cache warm (bench/bench_coldstart.py)."""
     args = ["--cis", "10000", "--reps", "1"] if quick else []
     c.log(f"cold start (bench/bench_coldstart.py {' '.join(args)}) …")
-    proc = subprocess.run([sys.executable, str(c.BENCH_DIR / "bench_coldstart.py"), *args, "--no-write"],
+    started = time.time()
+    proc = subprocess.run([sys.executable, str(c.BENCH_DIR / "bench_coldstart.py"), *args],
                           capture_output=True, text=True, cwd=c.REPO, timeout=3600)
-    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
-            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
+    out: dict[str, Any] = {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+                           **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
+    latest = c.RESULTS_DIR / "coldstart-latest.json"
+    if latest.exists() and latest.stat().st_mtime >= started:
+        out["results"] = json.loads(latest.read_text())
+    return out
 
 
 def run_sync(quick: bool) -> dict[str, Any] | None:
@@ -75,8 +80,15 @@ def run_sync(quick: bool) -> dict[str, Any] | None:
     return out
 
 
-def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None) -> str:
+def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None,
+            coldstart: dict[str, Any] | None = None) -> str:
     rows: list[list[str]] = []
+    cs = (coldstart or {}).get("results")
+    if cs:
+        for kind in ("cold", "warm", "no_cache"):
+            cpu = cs.get(f"{kind}_cpu_s")
+            rows.append([f"serve --fixture {cs['cis']:,} CIs to first answer, {kind.replace('_', ' ')}", "",
+                         f"{cs[f'{kind}_s']:.2f} s" + (f" (CPU {cpu:.2f} s)" if cpu is not None else ""), "", ""])
     if mock:
         ip, ht = mock.get("inprocess"), mock.get("http")
         if ip:
@@ -150,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n--- bench/bench_coldstart.py ---")
         print(coldstart["stdout"].rstrip())
     print()
-    print(summary(mock, sync))
+    print(summary(mock, sync, coldstart))
     elapsed = time.perf_counter() - t0
     print(f"\n(all benchmarks took {elapsed:.0f} s on {mock['machine']['nproc']} CPUs, {mock['machine']['cpu']}, "
           f"Python {mock['machine']['python']})")

@@ -3,6 +3,8 @@
 * bench/bench_mock.py — mock throughput/latency (in-process and over HTTP), the ceiling, Prism and
   `responses` comparisons, start-up, and scale;
 * bench/bench_conformance.py — the conformance kit's run time under the CI profile;
+* bench/bench_coldstart.py — `serve --fixture` of a 100,000-CI fixture to the first answer, cold and
+  with the snapshot cache warm;
 * bench/bench_sync.py — the sync's cost, when that file exists (run as ``python bench/bench_sync.py
   [--quick]``; its own JSON in bench/results/ is picked up for the summary).
 
@@ -37,6 +39,21 @@ def run_conformance() -> dict[str, Any]:
             **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
 
 
+def run_coldstart(quick: bool) -> dict[str, Any] | None:
+    """Cold start of a large fixture, cold and with the snapshot cache warm (bench/bench_coldstart.py)."""
+    args = ["--cis", "10000", "--reps", "1"] if quick else []
+    c.log(f"cold start (bench/bench_coldstart.py {' '.join(args)}) …")
+    started = time.time()
+    proc = subprocess.run([sys.executable, str(c.BENCH_DIR / "bench_coldstart.py"), *args],
+                          capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    out: dict[str, Any] = {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+                           **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
+    latest = c.RESULTS_DIR / "coldstart-latest.json"
+    if latest.exists() and latest.stat().st_mtime >= started:
+        out["results"] = json.loads(latest.read_text())
+    return out
+
+
 def run_sync(quick: bool) -> dict[str, Any] | None:
     if not SYNC_BENCH.exists():
         c.log("bench/bench_sync.py does not exist yet: sync benchmarks skipped")
@@ -63,8 +80,15 @@ def run_sync(quick: bool) -> dict[str, Any] | None:
     return out
 
 
-def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None) -> str:
+def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None,
+            coldstart: dict[str, Any] | None = None) -> str:
     rows: list[list[str]] = []
+    cs = (coldstart or {}).get("results")
+    if cs:
+        for kind in ("cold", "warm", "no_cache"):
+            cpu = cs.get(f"{kind}_cpu_s")
+            rows.append([f"serve --fixture {cs['cis']:,} CIs to first answer, {kind.replace('_', ' ')}", "",
+                         f"{cs[f'{kind}_s']:.2f} s" + (f" (CPU {cpu:.2f} s)" if cpu is not None else ""), "", ""])
     if mock:
         ip, ht = mock.get("inprocess"), mock.get("http")
         if ip:
@@ -117,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.description = "Run every benchmark (mock, and sync when bench/bench_sync.py exists)."
     parser.add_argument("--no-sync", action="store_true", help="skip bench/bench_sync.py")
     parser.add_argument("--no-conformance", action="store_true", help="skip bench/bench_conformance.py")
+    parser.add_argument("--no-coldstart", action="store_true", help="skip bench/bench_coldstart.py")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
@@ -132,15 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     if conformance is not None:
         print("\n--- bench/bench_conformance.py ---")
         print(conformance["stdout"].rstrip())
+    coldstart = None if args.no_coldstart else run_coldstart(args.quick)
+    if coldstart is not None:
+        print("\n--- bench/bench_coldstart.py ---")
+        print(coldstart["stdout"].rstrip())
     print()
-    print(summary(mock, sync))
+    print(summary(mock, sync, coldstart))
     elapsed = time.perf_counter() - t0
     print(f"\n(all benchmarks took {elapsed:.0f} s on {mock['machine']['nproc']} CPUs, {mock['machine']['cpu']}, "
           f"Python {mock['machine']['python']})")
     if not args.no_write:
         m = c.write_result("bench_mock", mock)
         path = c.write_result("run_all", {"benchmark": "run_all", "mock": mock, "sync": sync,
-                                            "conformance": conformance, "elapsed_s": elapsed})
+                                            "conformance": conformance, "coldstart": coldstart,
+                                            "elapsed_s": elapsed})
         print(f"written {m.relative_to(c.REPO)} and {path.relative_to(c.REPO)}")
     missed = [t for t in mock.get("targets", []) if t["met"] is False]
     if sync is not None and sync["returncode"] != 0:

@@ -29,6 +29,7 @@ from mockserver.api.routes import Route, resolve
 from mockserver.catalog import Catalog, load_catalog
 from mockserver.config import MockConfig
 from mockserver.errors import AspNetError, AutotaskError, method_not_allowed
+from mockserver.json_input import scrub_surrogates
 from mockserver.state.store import Store
 from mockserver.state.tenant import Actor, ApiUser, TenantState
 
@@ -79,7 +80,12 @@ _JSON_TYPE = "application/json; charset=utf-8"
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     # orjson: a 500-record page is ~2 MB of JSON, which the stdlib encoder takes ~10x longer to write.
-    payload = b"" if body is None else orjson.dumps(body)
+    try:
+        payload = b"" if body is None else orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        # Only an answer echoing client text with a lone surrogate gets here (stored text never holds
+        # one, values.coerce refuses it): escape it rather than fail the answer.
+        payload = orjson.dumps(scrub_surrogates(body))
     header_list = [("Content-Type", _JSON_TYPE)]
     if headers:
         header_list.extend(headers.items())
@@ -195,6 +201,8 @@ class ApiFastLane:
         return bool(_signals_connected())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        if environ.get("wsgi.multiprocess"):
+            return refuse_multiprocess(start_response)
         path = environ.get("PATH_INFO") or "/"
         if path.startswith("/_mock") or environ.get("REQUEST_METHOD") not in _METHODS or self._flask_needed():
             return self.flask_wsgi(environ, start_response)
@@ -211,6 +219,28 @@ class ApiFastLane:
 
 
 _METHODS = frozenset(ALL_METHODS)
+
+# Tenants live in this process's memory: under several worker processes (gunicorn -w 2) each worker
+# would hand out the same ids and answer from its own copy, all with 200. So every request is refused.
+MULTIPROCESS_REFUSAL = (
+    "autotask-mock cannot run under a multi-process WSGI server (wsgi.multiprocess is true): every worker "
+    "would keep its own copy of the tenants. Run one process (gunicorn -w 1, waitress, autotask-mock serve), "
+    "or use the zones mode for several processes: autotask-mock serve --zones N."
+)
+_multiprocess_logged = False
+
+
+def refuse_multiprocess(start_response: Callable) -> list[bytes]:
+    """Answer 500 with MULTIPROCESS_REFUSAL (logged once per process)."""
+    global _multiprocess_logged
+    if not _multiprocess_logged:
+        _multiprocess_logged = True
+        log.error(MULTIPROCESS_REFUSAL)
+    payload = orjson.dumps({"errors": [MULTIPROCESS_REFUSAL]})
+    start_response("500 Internal Server Error", [("Content-Type", _JSON_TYPE), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
 _SIGNALS = (signals.request_started, signals.request_finished, signals.got_request_exception,
             signals.request_tearing_down)
 

@@ -46,8 +46,20 @@ class MockConfig:
     threshold_timeframe_minutes: int = 60
     # Admin API (/_mock/...) token; required when binding to anything but loopback.
     admin_token: str | None = None
+    # Back-off on wrong admin tokens, per client address (mockserver.admin.auth): after this many wrong
+    # tokens in a row, 429 + Retry-After for admin_token_backoff_seconds, doubling per further wrong token
+    # up to the maximum. 0 failures turns the back-off off.
+    admin_token_max_failures: int = 5
+    admin_token_backoff_seconds: float = 1.0
+    admin_token_backoff_max_seconds: float = 60.0
     # Fixtures (names, paths or already-parsed documents) loaded at start-up.
     fixtures: list[Any] = field(default_factory=lambda: ["demo"])
+    # Snapshot cache of built tenants (mockserver.snapshot): fixture files of at least snapshot_min_bytes
+    # start from a pickled snapshot keyed by the file's hash. Directory: snapshot_cache_dir, else
+    # $AUTOTASK_MOCK_CACHE_DIR, else $XDG_CACHE_HOME (~/.cache)/autotask-mock/snapshots.
+    snapshot_cache: bool = True
+    snapshot_cache_dir: str | None = None
+    snapshot_min_bytes: int = 4_000_000
     clock: Clock = field(default_factory=Clock)
     # --- failure modes ---
     # Usage-based added latency: [percent of request_threshold already used, seconds added]; the highest tier

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockserver.json_input import load_json
 from mockserver.state.records import UDF_KEY, udf_to_text
 from mockserver.state.values import format_datetime, serialize
 
@@ -616,8 +617,8 @@ def install(app, ctx) -> None:
         if owner is None or route.kind not in ("collection", "child_collection"):
             return None
         try:
-            body = json.loads(call.body or b"null")
-        except ValueError:
+            body = load_json(call.body or b"null")
+        except ValueError:  # JsonInputError too: nesting beyond the limit never reaches the recursion limit
             return None  # the handler reports malformed JSON
         if not isinstance(body, Mapping):
             return None

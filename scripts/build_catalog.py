@@ -172,7 +172,7 @@ class Builder:
 
     # ---- entities and fields --------------------------------------------------------------------
     def _add_entity(self, name: str, model: str, **caps: bool) -> None:
-        fields, udf, read_only = self._fields(model)
+        fields, udf, read_only, untyped = self._fields(model)
         entry: dict[str, Any] = {
             "model": model,
             "root_query": caps.get("root_query", True),
@@ -185,15 +185,21 @@ class Builder:
         }
         if read_only:
             entry["read_only"] = read_only
+        if untyped:
+            entry["untyped_fields"] = untyped
         self.entities[name] = entry
 
-    def _fields(self, model: str) -> tuple[list[list[str]], bool, list[str]]:
+    def _fields(self, model: str) -> tuple[list[list[str]], bool, list[str], list[str]]:
         """Fields as [camelName, dataType]: the 2024 fields where the model exists in 2024 (the live API's
         shape: 2020-only names such as CompanyLocation.overrideAccountTaxSettings were renamed or dropped
         since), else the 2020 fields camelCased.
 
         UDF support follows the 2024 model when it exists: the 2020 document puts UserDefinedFields on
         almost every model (even ClassificationIcon), the 2024 one only where the API accepts them.
+
+        Properties typed only as ``{"type": "object"}`` (a .NET ``object``, e.g.
+        UserDefinedFieldDefinition.defaultValue) are listed as ``untyped_fields``: the specs give no wire
+        type, so overrides.yaml (``field_types``) says which scalar the API sends.
         """
         props24 = (self.defs24.get(model) or {}).get("properties") or {}
         props20 = (self.defs20.get(model + "Model") or {}).get("properties") or {}
@@ -201,6 +207,7 @@ class Builder:
             raise SystemExit(f"model {model} is in neither document")
         fields: list[list[str]] = []
         read_only: list[str] = []
+        untyped: list[str] = []
         seen: set[str] = set()
         source = props24.items() if props24 else ((camel(n), p) for n, p in props20.items())
         for name, prop in source:
@@ -209,12 +216,14 @@ class Builder:
             seen.add(name.lower())
             kind = data_type(prop)
             if kind is None:
+                if prop.get("type") == "object" and "$ref" not in prop and "properties" not in prop:
+                    untyped.append(name)
                 continue
             fields.append([name, kind])
             if prop.get("readOnly"):
                 read_only.append(name)
         udf_source = props24 if props24 else {camel(n): p for n, p in props20.items()}
-        return fields, "userDefinedFields" in udf_source, read_only
+        return fields, "userDefinedFields" in udf_source, read_only, untyped
 
     # ---- child paths ----------------------------------------------------------------------------
     def _add_child(self, parent: str, segment: str, entity: str, coll: dict, item: dict) -> None:

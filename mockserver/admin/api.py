@@ -21,10 +21,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from mockserver.admin.auth import admin_token_ok
+from mockserver.admin.auth import check_admin_token
 from mockserver.admin.isolation import clean_suffix, isolate_fixture, new_suffix
 from mockserver.app import MockContext, get_context, json_response
 from mockserver.journal import filters_from_args, get_journal
+from mockserver.json_input import check_document, load_json
 from mockserver.state.tenant import Actor, FixtureLoadError, TenantState
 
 ADMIN_PREFIX = "/_mock"
@@ -100,12 +101,8 @@ def _is_loopback(addr: str | None) -> bool:
 def _check_token() -> Response | None:
     config = _ctx().config
     if config.admin_token:
-        if not admin_token_ok(config, request):
-            resp = json_response({"error": "The admin API needs the admin token: send X-Mock-Admin-Token: <token> "
-                                           "or Authorization: Bearer <token>."}, 401)
-            resp.headers["WWW-Authenticate"] = 'Bearer realm="autotask-mock admin"'
-            return resp
-        return None
+        refusal = check_admin_token(current_app, config, request)  # 401, or 429 in the back-off
+        return None if refusal is None else json_response(refusal[1], refusal[0], refusal[2])
     if not _is_loopback(request.remote_addr):
         return json_response({"error": "The admin API is open to loopback clients only unless the server is "
                                        "started with an admin token (--admin-token)."}, 401)
@@ -128,7 +125,11 @@ def _body() -> Any:
         try:
             from mockserver.fixtures.format import loads_fixture
 
-            return loads_fixture(text, "<request body>", "yaml")
+            doc = loads_fixture(text, "<request body>", "yaml")
+            check_document(doc, surrogates=True)
+            return doc
+        except RecursionError:
+            raise AdminError(400, "The YAML body is nested too deeply.") from None
         except ImportError:  # pragma: no cover - the fixtures package is part of the distribution
             import yaml
 
@@ -136,7 +137,7 @@ def _body() -> Any:
         except ValueError as exc:
             raise AdminError(400, str(exc)) from None
     try:
-        return json.loads(text)
+        return load_json(text, surrogates=True)
     except ValueError as exc:
         raise AdminError(400, f"The request body is not valid JSON: {exc}") from None
 

@@ -23,9 +23,10 @@ import ipaddress
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from mockserver.admin.auth import admin_token_ok
+from mockserver.admin.auth import check_admin_token
+from mockserver.json_input import JsonInputError, check_document, load_json
 
 FAULT_ENDPOINTS: list[tuple[str, str, str]] = [
     ("GET", "/_mock/faults", "Fault rules (admin rules first, then each tenant's fixture rules) with match/fire counters; ?tenant=NAME."),
@@ -56,10 +57,12 @@ def _is_loopback(addr: str | None) -> bool:
 
 def _guard(ctx) -> Response | None:
     if ctx.config.admin_token:
-        if not admin_token_ok(ctx.config, request):
-            return _json({"error": "The admin API needs the admin token: send X-Mock-Admin-Token: <token> "
-                                   "or Authorization: Bearer <token>."}, 401)
-        return None
+        refusal = check_admin_token(current_app, ctx.config, request)  # 401, or 429 in the back-off
+        if refusal is None:
+            return None
+        response = _json(refusal[1], refusal[0])
+        response.headers.update(refusal[2])
+        return response
     if not _is_loopback(request.remote_addr):
         return _json({"error": "The admin API is open to loopback clients only unless the server is started "
                                "with an admin token (--admin-token)."}, 401)
@@ -72,14 +75,20 @@ def _body() -> Any:
         return None
     text = raw.decode("utf-8-sig", errors="replace")
     try:
-        return json.loads(text)
-    except ValueError:
-        import yaml
+        return load_json(text, surrogates=True)
+    except JsonInputError as exc:
+        if not exc.syntax:
+            raise ValueError(f"the body is not valid JSON: {exc}") from None
+    import yaml
 
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"the body is neither JSON nor YAML: {exc}") from None
+    try:
+        doc = yaml.safe_load(text)
+        check_document(doc, surrogates=True)
+        return doc
+    except RecursionError:
+        raise ValueError("the body is nested too deeply") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"the body is neither JSON nor YAML: {exc}") from None
 
 
 def register_faults_admin(app, ctx, injector) -> None:

@@ -16,6 +16,7 @@ from mockserver.api.routes import Route
 from mockserver.catalog import EntitySpec
 from mockserver.config import MockConfig
 from mockserver.errors import ZONE_NOT_DETERMINED, AspNetError, AutotaskError, method_not_allowed
+from mockserver.json_input import JsonInputError, load_json
 from mockserver.state.records import to_api
 from mockserver.state.tenant import Actor, TenantState
 
@@ -49,13 +50,16 @@ def api_root(config: MockConfig, host_url: str, host: str, tenant: TenantState |
     return f"{host_url.rstrip('/')}/ATServicesRest/"
 
 
-def parse_json(raw: bytes | str | None, what: str) -> Any:
+def parse_json(raw: bytes | str | None, what: str, *, surrogates: bool = False) -> Any:
+    """Parse a body or query parameter; nesting beyond MAX_JSON_DEPTH and (``surrogates``) lone UTF-16
+    surrogates anywhere are refused like malformed JSON. Writes leave surrogates to field coercion, which
+    names the field (values.coerce)."""
     if raw is None or (isinstance(raw, bytes | str) and not raw.strip()):
         raise AutotaskError(f"The {what} is required.")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AutotaskError(f"The {what} is not valid JSON: {exc}.") from None
+        return load_json(raw, surrogates=surrogates)
+    except JsonInputError as exc:
+        raise AutotaskError(f"The {what} is not valid JSON: {str(exc).rstrip('.')}.") from None
 
 
 def lower_args(args: Mapping[str, str]) -> dict[str, str]:
@@ -188,10 +192,10 @@ class ApiHandlers:
                 if route.kind == "next":
                     raise method_not_allowed("GET", {"POST"})
                 raise AutotaskError("The search parameter is required.")
-            raw_query = parse_json(search_text, "search parameter")
+            raw_query = parse_json(search_text, "search parameter", surrogates=True)
         else:
             search_text = None
-            raw_query = parse_json(body, "request body")
+            raw_query = parse_json(body, "request body", surrogates=True)
         query = tenant.parse_query(spec, raw_query)
         if route.kind == "count":
             return {"queryCount": tenant.count(spec, query)}
@@ -259,12 +263,12 @@ def parse_paging(raw: str | None) -> dict[str, Any]:
     if not raw:
         raise AutotaskError("The paging parameter is required.")
     try:
-        data = json.loads(raw)
+        data = load_json(raw, surrogates=True)
         lowered = {str(k).lower(): v for k, v in data.items()}
         size = int(lowered.get("pagesize", 500))
         prev = [int(x) for x in lowered.get("previousids") or []]
         nxt = [int(x) for x in lowered.get("nextids") or []]
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, OverflowError):  # OverflowError: int(1e400 -> inf)
         raise AutotaskError("The paging parameter is not valid.") from None
     if not 1 <= size <= 500:
         raise AutotaskError("The paging parameter is not valid: pageSize must be between 1 and 500.")

@@ -36,6 +36,8 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader whe
 _INTEGRAL = frozenset({"integer", "long", "short"})
 _MODEL_ID = re.compile(r"(.+)I[dD]")  # companyID, contactId -> Company / Contact
 _ENTITY_KEYS = frozenset({"required", "lengths", "read_only", "references", "picklists", "picklist_parents"})
+# field_types gives a wire type to a property the specs type only as a .NET object ("untyped_fields").
+_OVERRIDE_KEYS = _ENTITY_KEYS | {"field_types"}
 
 
 class CatalogError(ValueError):
@@ -118,7 +120,16 @@ def _patterns(patterns: list[str]) -> re.Pattern[str]:
 def build_catalog(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Catalog:
     """Combine generated catalogue data with overrides; raise CatalogError on any inconsistency."""
     raw: dict[str, dict[str, Any]] = data["entities"]
-    field_names = {name: {f[0] for f in entry["fields"]} for name, entry in raw.items()}
+    per_entity: dict[str, dict[str, Any]] = dict(overrides.get("entities") or {})
+    typed: dict[str, list[list[str]]] = {}  # entity -> [name, dataType] of untyped fields given a type
+    for name, ov in per_entity.items():
+        for field_name, data_type in ((ov or {}).get("field_types") or {}).items():
+            if name not in raw or field_name not in (raw[name].get("untyped_fields") or ()):
+                raise CatalogError(f"overrides.yaml entities.{name}.field_types: {field_name!r} is no untyped "
+                                   f"field of {name} in catalog.json")
+            typed.setdefault(name, []).append([field_name, data_type])
+    field_names = {name: {f[0] for f in entry["fields"]} | {f[0] for f in typed.get(name, ())}
+                   for name, entry in raw.items()}
     models = {entry["model"]: name for name, entry in raw.items()}
 
     def check(entity: str, names: Any, where: str) -> None:
@@ -171,10 +182,9 @@ def build_catalog(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Cata
         for pattern, entity in (generic.get("references") or {}).items()
     ]
 
-    per_entity: dict[str, dict[str, Any]] = dict(overrides.get("entities") or {})
     for name, ov in per_entity.items():
         where = f"overrides.yaml entities.{name}"
-        extra = set(ov) - _ENTITY_KEYS
+        extra = set(ov) - _OVERRIDE_KEYS
         if extra:
             raise CatalogError(f"{where}: unknown key(s) {sorted(extra)}")
         for key in _ENTITY_KEYS:
@@ -205,7 +215,7 @@ def build_catalog(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> Cata
         picklist_parents: dict[str, str] = ov.get("picklist_parents") or {}
         webhooks = bool(entry["supports_webhook_callouts"])
         fields: dict[str, FieldSpec] = {}
-        for field_name, data_type in entry["fields"]:
+        for field_name, data_type in [*entry["fields"], *typed.get(name, ())]:
             if data_type not in DATA_TYPES:
                 raise CatalogError(f"{name}.{field_name}: unknown data type {data_type!r}")
             is_read_only = field_name in read_only or bool(read_only_rx.fullmatch(field_name))

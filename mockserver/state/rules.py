@@ -145,6 +145,31 @@ def _ci_rules(state: TenantState, spec: EntitySpec, new: dict, old: dict | None,
             )
 
 
+def _role_held(state: TenantState, spec: EntitySpec, new: dict, changed: set, resource_field: str,
+               role_field: str) -> None:
+    """A role given with a resource must be one the resource holds (an active ResourceServiceDeskRoles
+    row), once the tenant records who holds which role; that the role exists is check_references'."""
+    role_id, resource_id = new.get(role_field), new.get(resource_field)
+    if role_id is None or resource_id is None or not ({role_field, resource_field} & changed):
+        return
+    if not state.has_records("ResourceServiceDeskRoles") or state.get("Roles", role_id) is None:
+        return
+    held = state.records_where("ResourceServiceDeskRoles", "resourceID", resource_id)
+    if not any(r.get("roleID") == role_id and r.get("isActive") is not False for r in held):
+        raise AutotaskError(
+            f"{spec.model}.{role_field}: Resource {resource_id} does not hold role {role_id} "
+            "(see its ResourceServiceDeskRoles; Resources.defaultServiceDeskRoleID is its default role)."
+        )
+
+
+def _time_entry_role(state: TenantState, spec: EntitySpec, new: dict, old: dict | None, changed: set) -> None:
+    _role_held(state, spec, new, changed, "resourceID", "roleID")
+
+
+def _ticket_assignee_role(state: TenantState, spec: EntitySpec, new: dict, old: dict | None, changed: set) -> None:
+    _role_held(state, spec, new, changed, "assignedResourceID", "assignedResourceRoleID")
+
+
 BusinessRule = Callable[["TenantState", EntitySpec, dict, "dict | None", set], None]
 
 BUSINESS_RULES: dict[str, list[BusinessRule]] = {
@@ -152,4 +177,6 @@ BUSINESS_RULES: dict[str, list[BusinessRule]] = {
     "CompanyLocations": [_location_rules],
     "Contacts": [_contact_company],
     "ConfigurationItems": [_ci_rules],
+    "TimeEntries": [_time_entry_role],
+    "Tickets": [_ticket_assignee_role],
 }

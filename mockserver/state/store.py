@@ -15,6 +15,7 @@ from typing import Any
 from mockserver.catalog import Catalog
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
+from mockserver.json_input import JsonInputError, check_document
 from mockserver.state.tenant import (
     BUILTIN_SECURITY_LEVEL,
     ApiUser,
@@ -58,6 +59,9 @@ class Store:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            restore = getattr(doc, "restore", None)  # a mockserver.snapshot.TenantSnapshot
+            if restore is not None:
+                return restore(self.catalog, self.config)
             return self._build_tenant(doc, source)
         finally:
             if enabled:
@@ -70,6 +74,10 @@ class Store:
         fmt = doc.get("format", FORMAT_VERSION)
         if fmt != FORMAT_VERSION:
             problems.append(FixtureProblem("format", None, f"unsupported format {fmt!r}; expected {FORMAT_VERSION!r}"))
+        try:  # records are checked field by field as they are coerced (values.coerce); the rest here
+            check_document({k: v for k, v in doc.items() if k != "records"}, surrogates=True)
+        except JsonInputError as exc:
+            raise FixtureLoadError(source, [FixtureProblem("document", None, str(exc))]) from None
         tenant_doc = doc.get("tenant") or {}
         name = str(tenant_doc.get("name") or "").strip()
         if not name:

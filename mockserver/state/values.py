@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from mockserver.catalog.model import DATA_TYPES, NUMERIC_TYPES, FieldSpec
+from mockserver.json_input import has_surrogate, surrogate_problem
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -93,7 +94,8 @@ def _show(value: Any) -> str:
     if isinstance(value, datetime):
         return format_datetime(value)
     try:
-        return json.dumps(value, ensure_ascii=False)
+        text = json.dumps(value, ensure_ascii=False)
+        return json.dumps(value) if has_surrogate(text) else text
     except (TypeError, ValueError):
         return repr(value)
 
@@ -199,6 +201,10 @@ def _to_bool(label: str, value: Any) -> bool:
 
 def _to_str(label: str, value: Any) -> str:
     if isinstance(value, str):
+        if has_surrogate(value):
+            # Legal JSON ("\\ud800") but no Unicode text: stored, it would break every later answer
+            # holding it (README "Failure modes": the surrogate rule).
+            raise ValueCoercionError(label, value, "valid Unicode text: " + surrogate_problem(value))
         return value
     if isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
         return string_form(value)

@@ -41,6 +41,10 @@ MODEL_OF = {
     "Countries": "Country",
     "ClassificationIcons": "ClassificationIcon",
     "BillingCodes": "BillingCode",
+    "Roles": "Role",
+    "Departments": "Department",
+    "ResourceRoles": "ResourceRole",
+    "ResourceServiceDeskRoles": "ResourceServiceDeskRole",
 }
 
 

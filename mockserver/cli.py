@@ -77,8 +77,8 @@ def print_banner(app, base_url: str) -> None:
             )
 
 
-def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...], host: str,
-                admin_token: str | None) -> MockConfig:
+def parse_settings(settings: tuple[str, ...]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as a dict (VALUE read as JSON when it is JSON, else as a string)."""
     overrides: dict[str, Any] = {}
     for item in settings:
         key, _, raw = item.partition("=")
@@ -86,6 +86,12 @@ def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tu
             overrides[key.strip()] = json.loads(raw)
         except ValueError:
             overrides[key.strip()] = raw
+    return overrides
+
+
+def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...], host: str,
+                admin_token: str | None) -> MockConfig:
+    overrides = parse_settings(settings)
     config = MockConfig(fixtures=list(fixture) or ["demo"], external_url=external_url, admin_token=admin_token)
     try:
         config = config.with_overrides(**overrides)
@@ -137,9 +143,19 @@ def with_common(func):
 
 @main.command()
 @with_common
+@click.option("--zones", default=0, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="Run N zone worker processes (zone K on --port + K) behind the zone lookup and admin API on "
+                   "--port; fixtures go to the zones round-robin. 0: one process.")
 def serve(host: str, port: int, fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...],
-          admin_token: str | None, threads: int) -> None:
+          admin_token: str | None, threads: int, zones: int) -> None:
     """Serve the mock until interrupted."""
+    if zones:
+        make_config(fixture, None, settings, host, admin_token)  # the same checks as one process
+        from mockserver.zones.cluster import serve_zones
+
+        serve_zones(zones, list(fixture) or ["demo"], host=host, port=port, threads=threads,
+                    settings=parse_settings(settings), external_url=external_url, admin_token=admin_token)
+        return
     config = make_config(fixture, external_url, settings, host, admin_token)
     app = _create_app_or_exit(config)
     server = build_server(app, host, port, threads)
@@ -346,3 +362,7 @@ def export(fixture: str | None, url: str | None, tenant: str | None, admin_token
     _write_doc(doc, output)
     if output != "-":
         click.echo(f"wrote {output}: {_counts(doc)}", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -45,7 +45,7 @@ class ZoneCluster:
     def __init__(self, zones: int, fixtures: Sequence[Any], *, host: str = "127.0.0.1", port: int = 0,
                  threads: int = 8, settings: dict[str, Any] | None = None, external_url: str | None = None,
                  admin_token: str | None = None, report: Callable[[str], None] | None = None,
-                 health_interval: float = 2.0) -> None:
+                 health_interval: float = 2.0, health_timeout: float = 5.0) -> None:
         if zones < 1:
             raise ValueError("--zones must be at least 1")
         check_external_url(external_url, zones)
@@ -59,7 +59,7 @@ class ZoneCluster:
                           fixtures=list(shares[k - 1]), settings=self.settings, external_url=external_url)
                  for k in range(1, zones + 1)]
         self.supervisor = ZoneSupervisor(specs, admin_token=admin_token, report=report, on_ready=self._on_ready,
-                                         health_interval=health_interval)
+                                         health_interval=health_interval, health_timeout=health_timeout)
         self.router = ZoneRouter(self)
         self._added: dict[str, tuple[int, dict[str, Any] | None]] = {}
         self._added_lock = threading.Lock()

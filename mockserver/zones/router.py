@@ -113,11 +113,10 @@ class Forwarded:
 class ZoneRouter:
     """WSGI app of the main port (see the module docstring)."""
 
-    def __init__(self, cluster: ZoneCluster, *, refresh_interval: float = 0.2, timeout: float = 120.0) -> None:
+    def __init__(self, cluster: ZoneCluster, *, timeout: float = 120.0) -> None:
         self.cluster = cluster
         self.table = cluster.table
         self.timeout = timeout
-        self.refresh_interval = refresh_interval
         self._last_refresh = 0.0
         self._refresh_lock = threading.Lock()
 
@@ -166,13 +165,16 @@ class ZoneRouter:
         return self.forward(zone, req.method, path, headers=req.headers.items(), body=body,
                             host_header=host_header).response(zone)
 
-    def refresh(self, force: bool = False) -> None:
-        """Re-read every zone's tenants (tenants created on a zone's own admin API, or removed there)."""
+    def refresh(self) -> None:
+        """Re-read every zone's tenants (tenants created on a zone's own admin API, or removed there).
+
+        Misses arriving together share one refresh: a caller skips it when a refresh started after it arrived.
+        """
+        arrived = time.monotonic()
         with self._refresh_lock:
-            now = time.monotonic()
-            if not force and now - self._last_refresh < self.refresh_interval:
+            if self._last_refresh >= arrived:
                 return
-            self._last_refresh = now
+            self._last_refresh = time.monotonic()
             for zone in range(1, self.table.zones + 1):
                 try:
                     answer = self.forward(zone, "GET", "/_mock/tenants", admin=True)

@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mockserver.zones.router import ZoneRouter, ZoneUnavailable, _hostname
-from mockserver.zones.supervisor import ZoneStartError, ZoneSpec, ZoneSupervisor, connect_host
+from mockserver.zones.router import ZoneRouter, ZoneUnavailable, host_part
+from mockserver.zones.supervisor import ZoneSpec, ZoneStartError, ZoneSupervisor, connect_host
 from mockserver.zones.table import TenantEntry, ZoneTable, assign_fixtures, tenant_entries
 
 __all__ = ["ZoneCluster", "ZoneStartError", "serve_zones"]
@@ -112,7 +112,7 @@ class ZoneCluster:
         port = self.supervisor.zone(zone).spec.port
         if self.external_url:
             return self.external_url.format(zone=zone, port=port).rstrip("/")
-        hostname = _hostname(host) if host else _url_host(connect_host(self.host))
+        hostname = host_part(host) if host else _url_host(connect_host(self.host))
         return f"http://{hostname}:{port}"
 
     # ------------------------------------------------------------------------------------------ tenants

@@ -45,7 +45,7 @@ from urllib.parse import quote, unquote
 from werkzeug.wrappers import Request, Response
 
 from mockserver.errors import ZONE_NOT_DETERMINED
-from mockserver.zones.table import TenantEntry, pick_zone, tenant_entries
+from mockserver.zones.table import pick_zone, tenant_entries
 
 if TYPE_CHECKING:
     from mockserver.zones.cluster import ZoneCluster
@@ -78,7 +78,7 @@ def _is_loopback(addr: str | None) -> bool:
         return addr == "localhost"
 
 
-def _hostname(host: str) -> str:
+def host_part(host: str) -> str:
     """The host part of a Host header (``[::1]:5000`` -> ``[::1]``, ``127.0.0.1:5000`` -> ``127.0.0.1``)."""
     if host.startswith("["):
         return host[: host.index("]") + 1] if "]" in host else host
@@ -206,7 +206,7 @@ class ZoneRouter:
             if zone is None:
                 return json_answer({"errors": [ZONE_NOT_DETERMINED]}, 500)
             _, port = self.cluster.supervisor.address(zone)
-            return self.forward_request(zone, req, host_header=f"{_hostname(req.host)}:{port}")
+            return self.forward_request(zone, req, host_header=f"{host_part(req.host)}:{port}")
         if VERSION.match(path):
             return json_answer({"apiVersions": ["1.0"]})
         zone = self.zone_of_user(req.headers.get("UserName"))
@@ -215,7 +215,7 @@ class ZoneRouter:
         # The wrong zone: this port holds no tenant (module docstring).
         body = None if self.cluster.settings.get("unauthorized_body") == "empty" else {"errors": [DENIED]}
         _, port = self.cluster.supervisor.address(zone)
-        return json_answer(body, 401, {"X-Mock-Zone-Url": f"http://{_hostname(req.host)}:{port}/ATServicesRest/"})
+        return json_answer(body, 401, {"X-Mock-Zone-Url": f"http://{host_part(req.host)}:{port}/ATServicesRest/"})
 
     # ------------------------------------------------------------------------------------------ admin paths
     def _check_admin(self, req: Request) -> Response | None:
@@ -394,5 +394,3 @@ def _count(value: Any) -> int:
         return len(value)
     return 0
 
-
-__all__ = ["ZoneRouter", "TenantEntry"]

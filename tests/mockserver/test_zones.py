@@ -361,3 +361,17 @@ def test_django_autotask_finds_its_zone_through_the_main_port_C02(cluster):
         if hasattr(settings, "DJAUTOTASK_CONF_CALLABLE"):
             del settings.DJAUTOTASK_CONF_CALLABLE
         cache.clear()
+
+
+def test_the_admin_token_guards_the_main_port_and_reaches_the_zones():
+    with ZoneCluster(1, [str(OTHER)], admin_token="t0ken") as guarded:
+        status, headers, _ = call(guarded.base_url, "GET", "/_mock/tenants")
+        assert status == 401 and "Bearer" in headers["www-authenticate"]
+        status, _, body = call(guarded.base_url, "GET", "/_mock/tenants", headers={"X-Mock-Admin-Token": "t0ken"})
+        assert status == 200 and [t["name"] for t in body["tenants"]] == ["other"]
+        assert call(guarded.zone_base_url(1), "GET", "/_mock/tenants")[0] == 401  # the zone checks it too
+        # The main port's own calls to the zones carry the token: a tenant made on the zone is found.
+        status, _, made = call(guarded.zone_base_url(1), "POST", "/_mock/tenants",
+                               {"fixture": str(BASIC), "isolate": "tok"}, headers={"Authorization": "Bearer t0ken"})
+        assert status == 201
+        assert zone_lookup(guarded, made["credentials"]["userName"])[0] == 200

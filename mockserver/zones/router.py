@@ -214,8 +214,7 @@ class ZoneRouter:
             return json_answer({"errors": [ZONE_NOT_DETERMINED]}, 500)
         # The wrong zone: this port holds no tenant (module docstring).
         body = None if self.cluster.settings.get("unauthorized_body") == "empty" else {"errors": [DENIED]}
-        _, port = self.cluster.supervisor.address(zone)
-        return json_answer(body, 401, {"X-Mock-Zone-Url": f"http://{host_part(req.host)}:{port}/ATServicesRest/"})
+        return json_answer(body, 401, {"X-Mock-Zone-Url": f"{self.cluster.zone_base_url(zone, req.host)}/ATServicesRest/"})
 
     # ------------------------------------------------------------------------------------------ admin paths
     def _check_admin(self, req: Request) -> Response | None:
@@ -358,6 +357,18 @@ class ZoneRouter:
             return answer.response(zone)
         summary = answer.json() or {}
         entry = tenant_entries(zone, [summary])[0]
+        clashes = self.table.conflicts(entry)
+        if clashes and _replace_requested(req) and all(c.name == entry.name for c in clashes):
+            for clash in clashes:  # "replace": the new tenant takes the place of the one in the other zone
+                self.forward(clash.zone, "DELETE", f"/_mock/tenants/{quote(clash.name, safe='')}", admin=True)
+                self.table.remove(clash.name)
+                self.cluster.forget_added(clash.name)
+        elif clashes:
+            self.forward(zone, "DELETE", f"/_mock/tenants/{quote(entry.name, safe='')}", admin=True)
+            held = ", ".join(f"{c.name!r} in zone {c.zone}" for c in clashes)
+            return json_answer({"error": f"Tenant {entry.name!r} clashes with {held}: a tenant name and an API "
+                                         "user name must be unique across zones (send \"replace\": true to "
+                                         "rebuild a tenant of the same name)."}, 409)
         self.table.add(entry)
         self.cluster.remember_added(entry, self._export(zone, entry.name))
         return json_answer({**summary, "mockZone": zone}, 201, {"X-Mock-Zone": str(zone)})
@@ -383,6 +394,21 @@ class ZoneRouter:
                 self.table.remove(name)
                 self.cluster.forget_added(name)
         return json_answer({"reset": sorted(reset), "removed": sorted(removed)})
+
+
+def _replace_requested(req: Request) -> bool:
+    """The admin API's ``replace`` flag, from the query or a JSON ``{"fixture": …, "replace": true}`` body."""
+    flag: Any = req.args.get("replace", "")
+    if not flag:
+        try:
+            body = json.loads(req.get_data() or b"null")
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "fixture" in body:
+            flag = body.get("replace", "")
+    if isinstance(flag, str):
+        return flag.strip().lower() in ("1", "true", "yes", "on")
+    return bool(flag)
 
 
 def _count(value: Any) -> int:

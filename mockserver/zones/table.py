@@ -99,6 +99,15 @@ class ZoneTable:
                     del self._users[user]
         return entry
 
+    def conflicts(self, entry: TenantEntry) -> list[TenantEntry]:
+        """Tenants in other zones than ``entry``'s that share its name or one of its API users.
+
+        One mock refuses such a tenant (409); across zones only the main process can see the clash.
+        """
+        with self._lock:
+            names = {entry.name} | {self._users[u] for u in entry.users if u in self._users}
+            return [self._tenants[n] for n in sorted(names) if n in self._tenants and self._tenants[n].zone != entry.zone]
+
     def zone_of_tenant(self, name: str) -> int | None:
         entry = self._tenants.get(name)
         return entry.zone if entry else None

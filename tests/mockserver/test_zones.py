@@ -375,3 +375,20 @@ def test_the_admin_token_guards_the_main_port_and_reaches_the_zones():
                                {"fixture": str(BASIC), "isolate": "tok"}, headers={"Authorization": "Bearer t0ken"})
         assert status == 201
         assert zone_lookup(guarded, made["credentials"]["userName"])[0] == 200
+
+
+def test_a_tenant_name_or_user_taken_in_another_zone_is_a_409_unless_replaced(cluster):
+    # "basic" lives in zone 1; zone 2 does not know it, the main port does.
+    status, _, body = call(cluster.base_url, "POST", "/_mock/tenants?zone=2", {"fixture": str(BASIC)})
+    assert status == 409 and "'basic' in zone 1" in body["error"]
+    assert call(cluster.zone_base_url(2), "GET", "/_mock/tenants/basic")[0] == 404  # the clash was undone
+    status, _, body = call(cluster.base_url, "POST", "/_mock/tenants?zone=2", {"fixture": str(BASIC), "name": "copy"})
+    assert status == 409 and "'basic' in zone 1" in body["error"]  # same API user name
+    status, _, body = call(cluster.base_url, "POST", "/_mock/tenants?zone=2",
+                           {"fixture": str(BASIC), "isolate": "moved", "name": "movable"})
+    assert status == 201
+    status, _, body = call(cluster.base_url, "POST", "/_mock/tenants?zone=1",
+                           {"fixture": str(BASIC), "isolate": "moved", "name": "movable", "replace": True})
+    assert status == 201 and body["mockZone"] == 1
+    assert call(cluster.zone_base_url(2), "GET", "/_mock/tenants/movable")[0] == 404
+    assert zone_lookup(cluster, body["credentials"]["userName"])[1]["url"] == f"{cluster.zone_base_url(1)}/ATServicesRest/"

@@ -8,7 +8,8 @@ API paths (shared/spec/autotask-api.md §1, §2):
   zone's port, so the zone answers with its own ``url`` (``http://HOST:ZONE_PORT/ATServicesRest/``) exactly
   as a single mock would, ``--external-url`` included. An unknown or blank user gets the 500
   ``Zone information could not be determined``, as from Autotask.
-* ``GET /ATServicesRest/VersionInformation`` is answered here.
+* ``GET /ATServicesRest/VersionInformation`` is answered here; other calls without a ``UserName`` (the
+  OpenAPI document, unknown paths) are answered by zone 1, as every zone would answer them.
 * Any other API call reached the wrong zone: the main port holds no tenant. A known user gets what a real
   client gets from a zone that does not hold its database: **401** (django-autotask re-reads the zone
   and retries once on a 401; sync-behaviour Q24 "re-detect on 401"), with ``X-Mock-Zone-Url`` naming the
@@ -209,7 +210,11 @@ class ZoneRouter:
             return self.forward_request(zone, req, host_header=f"{host_part(req.host)}:{port}")
         if VERSION.match(path):
             return json_answer({"apiVersions": ["1.0"]})
-        zone = self.zone_of_user(req.headers.get("UserName"))
+        user = req.headers.get("UserName")
+        if not (user or "").strip():
+            # No credentials: every zone answers alike (the OpenAPI document, a routing 404, the zone error).
+            return self.forward_request(1, req, host_header=req.host)
+        zone = self.zone_of_user(user)
         if zone is None:
             return json_answer({"errors": [ZONE_NOT_DETERMINED]}, 500)
         # The wrong zone: this port holds no tenant (module docstring).

@@ -161,6 +161,10 @@ def test_api_call_on_the_main_port_is_the_wrong_zone_401_Q24(cluster):
     assert call(cluster.base_url, "GET", "/ATServicesRest/V1.0/Companies/1", headers=ghost)[::2] == (500, ZONE_ERROR)
     status, _, body = call(cluster.base_url, "GET", "/ATServicesRest/VersionInformation")
     assert (status, body) == (200, {"apiVersions": ["1.0"]})
+    status, _, doc = call(cluster.base_url, "GET", "/ATServicesRest/swagger/docs/v1")  # no credentials needed
+    assert status == 200 and str(cluster.main_port) in json.dumps(doc)
+    status, _, body = call(cluster.base_url, "GET", "/ATServicesRest/V1.0/NoSuchThing/1")
+    assert status == 404 and body["Message"].endswith(f"'{cluster.base_url}/ATServicesRest/V1.0/NoSuchThing/1'.")
 
 
 def test_a_zone_does_not_know_another_zones_users(cluster):

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 HEALTH_PATH = "/ATServicesRest/VersionInformation"
@@ -164,6 +165,9 @@ class ZoneSupervisor:
     # ------------------------------------------------------------------------------------------ workers
     def _spawn(self, zp: ZoneProcess) -> None:
         env = dict(os.environ)
+        # The worker imports the same mockserver as this process, installed or not.
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         if self.admin_token:
             env["AUTOTASK_MOCK_ADMIN_TOKEN"] = self.admin_token
         else:

@@ -99,7 +99,11 @@ class Forwarded:
         self.status, self.reason, self.headers, self.body = status, reason, headers, body
 
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        """The body as JSON; None when empty or not JSON (a YAML export, a proxy's error page)."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
 
     def response(self, zone: int) -> Response:
         resp = Response(self.body, status=self.status)

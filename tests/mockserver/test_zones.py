@@ -274,7 +274,7 @@ def test_a_killed_zone_is_reported_restarted_on_its_port_and_back_at_its_fixture
 
 def test_a_hung_zone_fails_its_health_checks_and_is_replaced():
     lines: list[str] = []
-    with ZoneCluster(1, [str(BASIC)], report=lines.append, health_interval=0.1, health_timeout=0.3) as small:
+    with ZoneCluster(1, [str(BASIC)], report=lines.append, health_interval=0.1, health_timeout=0.5) as small:
         zp = small.supervisor.zone(1)
         pid = zp.pid
         os.kill(pid, signal.SIGSTOP)

@@ -10,7 +10,10 @@ zone with the zone lookup on the main port (as a real client does), then GETs
 
 Per run it measures: aggregate req/s, latency p50/p99, the CPU time the zone workers used (psutil) and
 the CPU time the client processes used (their own ``time.process_time``), both shown as cores busy, so
-the machine's core count and the load generator's own share are visible next to the speed-up.
+the machine's core count and the load generator's own share are visible next to the speed-up; how busy
+the whole machine was (every process, ours or not) and the load average, because on a shared machine
+the cores the zones can get decide the figure; and requests per second per core of zone CPU, which says
+whether adding zones costs anything per request (if it stays flat, throughput grows with the cores given).
 Figures are medians over ``--reps`` repetitions, zone counts interleaved (1, 2, 4, 1, 2, 4, …).
 Results are printed and written to bench/results/bench_zones-<time>.json. Not part of the test run.
 """
@@ -143,6 +146,7 @@ def run_once(cluster, clients: int, tenants: int, ids: list[int], duration: floa
         "machine_busy_cores": (busy1 - busy0) / wall,
         "loadavg_1min": os.getloadavg()[0],
         "server_cpu_us_per_req": (cpu1 - cpu0) / n * 1e6 if n else None,
+        "rps_per_server_core": n / (cpu1 - cpu0) if cpu1 > cpu0 else None,
         "client_cpu_us_per_req": sum(r["cpu"] for r in results) / n * 1e6 if n else None,
         "zones_hit": sorted({r["zone_url"] for r in results}),
     }
@@ -192,16 +196,17 @@ def main() -> None:
         rs = runs[zones]
         med = {key: c.median([r[key] for r in rs if r[key] is not None])
                for key in ("rps", "p50_ms", "p99_ms", "server_cores", "client_cores", "machine_busy_cores",
-                           "loadavg_1min", "server_cpu_us_per_req", "client_cpu_us_per_req")}
+                           "loadavg_1min", "server_cpu_us_per_req", "client_cpu_us_per_req", "rps_per_server_core")}
         med["errors"] = sum(r["errors"] for r in rs)
         med["speedup"] = med["rps"] / base if base else None
         summary[zones] = med
         rows.append([str(zones), c.fmt(med["rps"]), f"{med['speedup']:.2f}x", c.fmt(med["p50_ms"], 2),
                      c.fmt(med["p99_ms"], 2), c.fmt(med["server_cores"], 2), c.fmt(med["client_cores"], 2),
                      c.fmt(med["machine_busy_cores"], 2), c.fmt(med["loadavg_1min"], 1),
-                     c.fmt(med["server_cpu_us_per_req"]), c.fmt(med["client_cpu_us_per_req"]), str(med["errors"])])
+                     c.fmt(med["server_cpu_us_per_req"]), c.fmt(med["client_cpu_us_per_req"]),
+                     c.fmt(med["rps_per_server_core"]), str(med["errors"])])
     print(c.table(rows, ["zones", "req/s", "vs 1 zone", "p50 ms", "p99 ms", "server cores", "client cores",
-                         "machine busy", "load avg", "server µs/req", "client µs/req", "errors"]))
+                         "machine busy", "load avg", "server µs/req", "client µs/req", "req/s per server core", "errors"]))
     print(f"machine: {os.cpu_count()} CPUs; {args.clients} client processes over {tenants} tenants; "
           f"medians of {args.reps} reps of {args.duration} s")
     if not args.no_write:

@@ -172,30 +172,43 @@ class ZoneSupervisor:
             env["AUTOTASK_MOCK_ADMIN_TOKEN"] = self.admin_token
         else:
             env.pop("AUTOTASK_MOCK_ADMIN_TOKEN", None)
+        # Unbuffered pipes (bufsize=0): select() on stdout then sees every line still unread.
         proc = subprocess.Popen([sys.executable, "-m", "mockserver.zones.worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, env=env, start_new_session=True)
+                                stdout=subprocess.PIPE, env=env, start_new_session=True, bufsize=0)
         assert proc.stdin is not None
-        proc.stdin.write(zp.spec.to_json().encode() + b"\n")
-        proc.stdin.flush()
+        data = memoryview(zp.spec.to_json().encode() + b"\n")
+        while data:  # a raw pipe may take a large spec (fixture documents) in several writes
+            data = data[proc.stdin.write(data) or 0:]
         zp.proc, zp.pid, zp.health_failures = proc, proc.pid, 0
 
     def _await_ready(self, zp: ZoneProcess) -> None:
+        """Read the worker's ready line (other output before it is passed on to stderr)."""
         proc = zp.proc
         assert proc is not None and proc.stdout is not None
+        deadline = time.monotonic() + self.start_timeout
+        message: dict[str, Any] = {}
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         try:
-            if not sel.select(self.start_timeout):
-                proc.kill()
-                proc.wait()
-                raise ZoneStartError(f"zone {zp.spec.zone} did not report ready within {self.start_timeout:.0f} s")
-            line = proc.stdout.readline()
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not sel.select(remaining):
+                    proc.kill()
+                    proc.wait()
+                    raise ZoneStartError(f"zone {zp.spec.zone} did not report ready within {self.start_timeout:.0f} s")
+                line = proc.stdout.readline()
+                if not line:
+                    break  # the worker ended before saying anything
+                try:
+                    parsed = json.loads(line)
+                except ValueError:
+                    parsed = None
+                if isinstance(parsed, dict) and ("ready" in parsed or "error" in parsed):
+                    message = parsed
+                    break
+                sys.stderr.write(line.decode(errors="replace"))
         finally:
             sel.close()
-        try:
-            message = json.loads(line) if line.strip() else {}
-        except ValueError:
-            message = {"error": f"unexpected output {line[:200]!r}"}
         if not message.get("ready"):
             proc.wait()
             reason = message.get("error") or f"the worker ended ({describe_exit(proc.returncode)})"

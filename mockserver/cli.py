@@ -77,8 +77,8 @@ def print_banner(app, base_url: str) -> None:
             )
 
 
-def parse_settings(settings: tuple[str, ...]) -> dict[str, Any]:
-    """``--set KEY=VALUE`` options as a dict (VALUE read as JSON when it is JSON, else as a string)."""
+def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...], host: str,
+                admin_token: str | None) -> MockConfig:
     overrides: dict[str, Any] = {}
     for item in settings:
         key, _, raw = item.partition("=")
@@ -86,12 +86,6 @@ def parse_settings(settings: tuple[str, ...]) -> dict[str, Any]:
             overrides[key.strip()] = json.loads(raw)
         except ValueError:
             overrides[key.strip()] = raw
-    return overrides
-
-
-def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...], host: str,
-                admin_token: str | None) -> MockConfig:
-    overrides = parse_settings(settings)
     config = MockConfig(fixtures=list(fixture) or ["demo"], external_url=external_url, admin_token=admin_token)
     try:
         config = config.with_overrides(**overrides)
@@ -150,11 +144,11 @@ def serve(host: str, port: int, fixture: tuple[str, ...], external_url: str | No
           admin_token: str | None, threads: int, zones: int) -> None:
     """Serve the mock until interrupted."""
     if zones:
-        make_config(fixture, None, settings, host, admin_token)  # the same checks as one process
+        checked = make_config(fixture, None, settings, host, admin_token)  # the same checks as one process
         from mockserver.zones.cluster import serve_zones
 
-        serve_zones(zones, list(fixture) or ["demo"], host=host, port=port, threads=threads,
-                    settings=parse_settings(settings), external_url=external_url, admin_token=admin_token)
+        serve_zones(zones, checked.fixtures, host=host, port=port, threads=threads,
+                    settings=checked.public_settings(), external_url=external_url, admin_token=admin_token)
         return
     config = make_config(fixture, external_url, settings, host, admin_token)
     app = _create_app_or_exit(config)

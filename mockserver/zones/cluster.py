@@ -50,7 +50,9 @@ class ZoneCluster:
             raise ValueError("--zones must be at least 1")
         check_external_url(external_url, zones)
         self.host, self.port, self.threads = host, port, threads
-        self.settings = dict(settings or {})
+        # Per-zone or per-process values are not behaviour settings: the zones get them separately.
+        self.settings = {k: v for k, v in (settings or {}).items()
+                         if k not in ("external_url", "admin_token", "fixtures", "clock")}
         self.external_url = external_url
         self.admin_token = admin_token
         self.table = ZoneTable(zones)

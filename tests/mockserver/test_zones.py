@@ -396,3 +396,23 @@ def test_a_tenant_name_or_user_taken_in_another_zone_is_a_409_unless_replaced(cl
     assert status == 201 and body["mockZone"] == 1
     assert call(cluster.zone_base_url(2), "GET", "/_mock/tenants/movable")[0] == 404
     assert zone_lookup(cluster, body["credentials"]["userName"])[1]["url"] == f"{cluster.zone_base_url(1)}/ATServicesRest/"
+
+
+def test_reset_and_clock_advance_on_the_main_port_reach_every_zone(cluster):
+    made = {}
+    for name in ("basic", "other"):
+        status, _, body = call(cluster.base_url, "POST", f"/_mock/tenants/{name}/records", {"Companies": [NEW_COMPANY]})
+        assert status == 201
+        made[name] = body["created"]["Companies"][0]
+    status, _, clocks = call(cluster.base_url, "POST", "/_mock/clock/advance", {"days": 1})
+    assert status == 200
+    assert clocks["tenants"]["basic"]["now"] == clocks["tenants"]["other"]["now"] == "2026-01-02T00:00:00Z"
+    status, _, body = call(cluster.base_url, "POST", "/_mock/reset", {"removeAdded": True})
+    assert status == 200 and {"basic", "other"} <= set(body["reset"])
+    for name, headers, zone in (("basic", BASIC_HEADERS, 1), ("other", OTHER_HEADERS, 2)):
+        status, _, got = call(cluster.zone_base_url(zone), "GET", f"/ATServicesRest/V1.0/Companies/{made[name]}",
+                              headers=headers)
+        assert status == 200 and got["item"] is None
+    _, _, tenants = call(cluster.base_url, "GET", "/_mock/tenants")
+    assert sorted(t["name"] for t in tenants["tenants"]) == ["basic", "other"]  # run-time tenants removed
+    assert cluster.table.tenants() == ["basic", "other"]

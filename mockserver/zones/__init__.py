@@ -6,5 +6,6 @@
     worker.py      one zone: an ordinary mock server in its own process, with a ready line and an orphan watch
     supervisor.py  start the workers, health-check them, restart a dead one on the same port with its fixtures
     router.py      the main port: zone lookup (answers with the zone's URL), admin API routed to the zones
+    directory.py   a zone's answers about users it does not hold (zone lookup, wrong-zone 401), via the main port
     cluster.py     the composition, and ``serve_zones`` for the CLI
 """

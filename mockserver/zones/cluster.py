@@ -74,6 +74,8 @@ class ZoneCluster:
         from mockserver.cli import build_server
 
         self.server = build_server(self.router, self.host, self.port, self.threads)
+        for zp in self.supervisor.zones:
+            zp.spec.directory = self.base_url
         try:
             self.supervisor.start()
         except BaseException:

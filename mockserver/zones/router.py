@@ -13,7 +13,8 @@ API paths (shared/spec/autotask-api.md §1, §2):
 * Any other API call reached the wrong zone: the main port holds no tenant. A known user gets what a real
   client gets from a zone that does not hold its database: **401** (django-autotask re-reads the zone
   and retries once on a 401; sync-behaviour Q24 "re-detect on 401"), with ``X-Mock-Zone-Url`` naming the
-  right zone for people reading logs. An unknown user gets the 500 zone error, as on any zone.
+  right zone for people reading logs. An unknown user gets the 500 zone error, as on any zone. The zones
+  give the same answers about users they do not hold by asking this port (mockserver.zones.directory).
 
 Admin paths (``/_mock/…``, same token / loopback rule as a single mock):
 

@@ -45,11 +45,13 @@ class ZoneSpec:
     fixtures: list[Any] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     external_url: str | None = None
+    # The main port (http://HOST:PORT) the zone asks about users it does not hold (mockserver.zones.directory).
+    directory: str | None = None
 
     def to_json(self) -> str:
         return json.dumps({"zone": self.zone, "host": self.host, "port": self.port, "threads": self.threads,
                            "fixtures": self.fixtures, "settings": self.settings,
-                           "external_url": self.external_url}, default=str)
+                           "external_url": self.external_url, "directory": self.directory}, default=str)
 
 
 @dataclass

@@ -5,8 +5,9 @@
 The protocol with the supervisor (mockserver.zones.supervisor), kept this small on purpose:
 
 1. stdin, first line: the zone spec ``{"zone", "host", "port", "threads", "fixtures", "settings",
-   "external_url"}``. The admin token comes from ``AUTOTASK_MOCK_ADMIN_TOKEN`` (never on a command line,
-   where ``ps`` would show it).
+   "external_url", "directory"}`` (``directory``: the main port, asked about users of other zones).
+   The admin token comes from ``AUTOTASK_MOCK_ADMIN_TOKEN`` (never on a command line, where ``ps``
+   would show it).
 2. stdout, one line once the port is bound: ``{"ready": true, "zone", "port", "pid", "tenants": [...]}``,
    or ``{"error": "..."}`` and exit status 2 when the fixtures do not load or the port is taken.
    After that line stdout is pointed at stderr, so nothing else can fill the pipe.
@@ -78,8 +79,13 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the supervisor as one line
         _fail(f"zone {spec.get('zone')}: {exc}")
         return
+    wsgi = app
+    if spec.get("directory"):
+        from mockserver.zones.directory import ZoneDirectory
+
+        wsgi = ZoneDirectory(app, spec["directory"], empty_401=config.unauthorized_body == "empty")
     try:
-        server = build_server(app, spec.get("host") or "127.0.0.1", int(spec.get("port") or 0),
+        server = build_server(wsgi, spec.get("host") or "127.0.0.1", int(spec.get("port") or 0),
                               int(spec.get("threads") or 8))
     except OSError as exc:
         _fail(f"zone {spec.get('zone')}: cannot bind {spec.get('host')}:{spec.get('port')}: {exc}")

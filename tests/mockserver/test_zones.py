@@ -167,9 +167,26 @@ def test_api_call_on_the_main_port_is_the_wrong_zone_401_Q24(cluster):
     assert status == 404 and body["Message"].endswith(f"'{cluster.base_url}/ATServicesRest/V1.0/NoSuchThing/1'.")
 
 
-def test_a_zone_does_not_know_another_zones_users(cluster):
-    status, _, body = call(cluster.zone_base_url(1), "GET", "/ATServicesRest/V1.0/Companies/1", headers=OTHER_HEADERS)
+def test_a_zone_refuses_another_zones_user_with_the_wrong_zone_401(cluster):
+    status, headers, body = call(cluster.zone_base_url(1), "GET", "/ATServicesRest/V1.0/Companies/1",
+                                 headers=OTHER_HEADERS)
+    assert status == 401 and body == {"errors": ["Authorization has been denied for this request."]}
+    assert headers["x-mock-zone-url"] == f"{cluster.zone_base_url(2)}/ATServicesRest/"
+    ghost = {**OTHER_HEADERS, "UserName": "ghost@NOWHERE.APIUSER.com"}
+    status, _, body = call(cluster.zone_base_url(1), "GET", "/ATServicesRest/V1.0/Companies/1", headers=ghost)
     assert (status, body) == (500, ZONE_ERROR)
+
+
+def test_the_zone_lookup_works_on_every_zone_port(cluster):
+    """Clients hard-code one zone host for the lookup (KTPS: webservices2); any zone answers for any user."""
+    for zone in (1, 2):
+        for user, home in (("sync@BASIC.APIUSER.com", 1), ("sync@OTHER.APIUSER.com", 2)):
+            status, _, body = call(cluster.zone_base_url(zone), "GET",
+                                   f"/ATServicesRest/V1.0/zoneInformation?user={user}")
+            assert status == 200 and body["url"] == f"{cluster.zone_base_url(home)}/ATServicesRest/"
+        status, _, body = call(cluster.zone_base_url(zone), "GET",
+                               "/ATServicesRest/V1.0/zoneInformation?user=ghost@NOWHERE.APIUSER.com")
+        assert (status, body) == (500, ZONE_ERROR)
 
 
 # ---------------------------------------------------------------------------------------------- admin routing

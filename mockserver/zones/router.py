@@ -166,7 +166,7 @@ class ZoneRouter:
         return Forwarded(raw.status, raw.reason, kept, data)
 
     def forward_request(self, zone: int, req: Request, *, host_header: str | None = None) -> Response:
-        path = req.full_path if req.query_string else req.path
+        path = _target(req)
         body = req.get_data()
         return self.forward(zone, req.method, path, headers=req.headers.items(), body=body,
                             host_header=host_header).response(zone)
@@ -327,7 +327,7 @@ class ZoneRouter:
         return resp
 
     def _each_zone(self, req: Request) -> list[tuple[int, Forwarded]]:
-        path = req.full_path if req.query_string else req.path
+        path = _target(req)
         body = req.get_data()
         return [(zone, self.forward(zone, req.method, path, headers=req.headers.items(), body=body))
                 for zone in range(1, self.table.zones + 1)]
@@ -361,7 +361,7 @@ class ZoneRouter:
                 return json_answer({"error": f"zone must be a number from 1 to {self.table.zones}, got {raw!r}."}, 400)
         else:
             zone = pick_zone(self.table.counts())
-        answer = self.forward(zone, "POST", req.full_path if req.query_string else req.path,
+        answer = self.forward(zone, "POST", _target(req),
                               headers=req.headers.items(), body=req.get_data())
         if answer.status != 201:
             return answer.response(zone)
@@ -404,6 +404,13 @@ class ZoneRouter:
                 self.table.remove(name)
                 self.cluster.forget_added(name)
         return json_answer({"reset": sorted(reset), "removed": sorted(removed)})
+
+
+def _target(req: Request) -> str:
+    """The request's path and query as sent on to a zone (the path re-quoted, the query as it came)."""
+    path = quote(req.path, safe="/:@!$&'()*+,;=-._~")
+    query = req.query_string.decode("latin-1")
+    return f"{path}?{query}" if query else path
 
 
 def _replace_requested(req: Request) -> bool:

@@ -332,6 +332,30 @@ def test_cli_serve_zones_prints_the_main_url_and_sigterm_stops_every_worker():
             proc.wait()
 
 
+def test_workers_exit_by_themselves_when_the_main_process_is_killed():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", "--zones", "2", "--port", "0",
+                             "--fixture", str(BASIC)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
+    pids: list[int] = []
+    try:
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+        wait_for(lambda: sum("(pid " in line for line in lines) == 2, what="the zones banner")
+        pids = [int(line.split("(pid ")[1].split(")")[0]) for line in lines if "(pid " in line]
+        assert len(pids) == 2 and all(alive(pid) for pid in pids)
+        proc.kill()  # SIGKILL: no chance to stop the workers
+        proc.wait(10)
+        wait_for(lambda: not any(alive(pid) for pid in pids), timeout=10, what="the orphaned workers to exit")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_cli_serve_zones_refuses_an_external_url_without_a_placeholder():
     from click.testing import CliRunner
 

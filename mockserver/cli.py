@@ -137,9 +137,19 @@ def with_common(func):
 
 @main.command()
 @with_common
+@click.option("--zones", default=0, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="Run N zone worker processes (zone K on --port + K) behind the zone lookup and admin API on "
+                   "--port; fixtures go to the zones round-robin. 0: one process.")
 def serve(host: str, port: int, fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...],
-          admin_token: str | None, threads: int) -> None:
+          admin_token: str | None, threads: int, zones: int) -> None:
     """Serve the mock until interrupted."""
+    if zones:
+        checked = make_config(fixture, None, settings, host, admin_token)  # the same checks as one process
+        from mockserver.zones.cluster import serve_zones
+
+        serve_zones(zones, checked.fixtures, host=host, port=port, threads=threads,
+                    settings=checked.public_settings(), external_url=external_url, admin_token=admin_token)
+        return
     config = make_config(fixture, external_url, settings, host, admin_token)
     app = _create_app_or_exit(config)
     server = build_server(app, host, port, threads)
@@ -346,3 +356,7 @@ def export(fixture: str | None, url: str | None, tenant: str | None, admin_token
     _write_doc(doc, output)
     if output != "-":
         click.echo(f"wrote {output}: {_counts(doc)}", err=True)
+
+
+if __name__ == "__main__":
+    main()

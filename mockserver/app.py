@@ -270,7 +270,8 @@ def _serve(ctx: MockContext, req: Request, calls: list[ApiCall]) -> Response:
             early = guard(call)
             if early is not None:
                 return early
-        tenant.note_request()
+        if not call.extra.get("threshold_counted"):  # throttle counts (check-and-count) when installed
+            tenant.note_request()
         # Only paged answers carry absolute URLs; building the root costs more than most handlers.
         root = api_root(ctx.config, req.host_url, req.host, tenant, zone=False) if route.kind in _PAGED else ""
         body = ctx.handlers.dispatch(route, method, tenant, actor, req.args, call.body, root,

@@ -15,12 +15,19 @@ Why this shape: the mock must page through 100,000-record tenants the way Autota
 Index keys come from :func:`mockserver.state.values.normalize_key` with case-insensitive strings, always:
 a case-sensitive query then gets a superset of candidates, which the query's full predicate narrows.
 
-**Not thread-safe.**  The owner (the tenant state) must hold its per-tenant lock around every call,
-including while consuming the iterators returned here.
+**Thread safety.**  The owner (the tenant state) must hold its tenant lock around every call, including
+while consuming the iterators returned here: exclusively for writes (insert/replace/delete), at least
+shared for reads.  Several readers may run at once, so the lazy index builds are the one mutation a
+reader makes: an index is built aside (one builder per table at a time) and published with a single
+dict assignment.  Long loops (index builds, scans in mockserver.state.query) call :func:`pause` every
+:data:`YIELD_EVERY` records so a pure-Python pass over 100k records hands the GIL to other requests
+instead of holding it for a whole 5 ms switch interval at each turn.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from heapq import merge
@@ -28,7 +35,15 @@ from typing import Any
 
 from mockserver.state.values import normalize_key
 
-__all__ = ["FieldKey", "Record", "Table", "record_value", "udf_key"]
+__all__ = ["YIELD_EVERY", "FieldKey", "Record", "Table", "pause", "record_value", "udf_key"]
+
+# Records a long loop handles between two GIL hand-overs (see the module docstring; bench/bench_shared.py).
+YIELD_EVERY = 1024
+
+
+def pause() -> None:
+    """Let other threads run: ``sleep(0)`` releases the GIL, so a waiting request thread takes it."""
+    time.sleep(0)
 
 # A standard field is keyed by its canonical camelCase name; a user-defined field by ("udf", name).
 FieldKey = str | tuple[str, str]
@@ -123,7 +138,7 @@ def _tail(ids: list[int], start: int, stop: int | None = None) -> Iterator[int]:
 class Table:
     """Records of one entity for one tenant (see the module docstring; not thread-safe)."""
 
-    __slots__ = ("name", "_records", "_ids", "_indexes", "_ranges")
+    __slots__ = ("name", "_records", "_ids", "_indexes", "_ranges", "_build_lock")
 
     def __init__(self, name: str = "", *, indexed_fields: Iterable[FieldKey] = ()) -> None:
         self.name = name
@@ -133,6 +148,7 @@ class Table:
         # Range indexes: field -> sorted [(value, id)] for datetime/numeric fields used with gt/gte/lt/lte
         # (incremental syncs ask "lastActivityDate gt X" over 100k records).
         self._ranges: dict[FieldKey, list[tuple[Any, int]]] = {}
+        self._build_lock = threading.Lock()  # one lazy index build at a time (readers run concurrently)
         for field_key in indexed_fields:
             self.ensure_index(field_key)
 
@@ -226,13 +242,18 @@ class Table:
     def ensure_range_index(self, field_key: FieldKey) -> None:
         if field_key in self._ranges:
             return
-        entries = []
-        for record_id, record in self._records.items():
-            value = _range_value(record_value(record, field_key))
-            if value is not None:
-                entries.append((value, record_id))
-        entries.sort()
-        self._ranges[field_key] = entries
+        with self._build_lock:
+            if field_key in self._ranges:  # another reader built it meanwhile
+                return
+            entries = []
+            for n, record_id in enumerate(self._ids):
+                value = _range_value(record_value(self._records[record_id], field_key))
+                if value is not None:
+                    entries.append((value, record_id))
+                if n % YIELD_EVERY == YIELD_EVERY - 1:
+                    pause()
+            entries.sort()
+            self._ranges[field_key] = entries  # published whole
 
     def range_slice(self, field_key: FieldKey, op: str, bound: Any) -> tuple[int, int]:
         """Positions [lo, hi) of the entries satisfying ``value <op> bound`` (builds the index lazily)."""
@@ -282,12 +303,17 @@ class Table:
         """Build the index for ``field_key`` if it does not exist yet (one pass over the records)."""
         if field_key in self._indexes:
             return
-        index: _Index = {}
-        for record_id in self._ids:  # ascending, so every list is built by appends
-            key = _index_key(record_value(self._records[record_id], field_key))
-            if key is not None:
-                _index_add(index, key, record_id)
-        self._indexes[field_key] = index
+        with self._build_lock:
+            if field_key in self._indexes:  # another reader built it meanwhile
+                return
+            index: _Index = {}
+            for n, record_id in enumerate(self._ids):  # ascending, so every list is built by appends
+                key = _index_key(record_value(self._records[record_id], field_key))
+                if key is not None:
+                    _index_add(index, key, record_id)
+                if n % YIELD_EVERY == YIELD_EVERY - 1:
+                    pause()
+            self._indexes[field_key] = index  # published whole: readers see no index or a complete one
 
     def _entries(self, field_key: FieldKey, value_keys: Iterable[Hashable]) -> list[int | list[int]]:
         self.ensure_index(field_key)

@@ -48,6 +48,7 @@ class ReadWriteLock:
             if not blocking and (self._writer is not None or self._readers):
                 return False
             self._writers_waiting += 1
+            self._cond.notify_all()  # observers (tests) waiting on the condition see the new writer
             try:
                 ok = self._cond.wait_for(lambda: self._writer is None and self._readers == 0,
                                          None if timeout < 0 else timeout)

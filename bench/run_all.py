@@ -3,6 +3,8 @@
 * bench/bench_mock.py — mock throughput/latency (in-process and over HTTP), the ceiling, Prism and
   `responses` comparisons, start-up, and scale;
 * bench/bench_conformance.py — the conformance kit's run time under the CI profile;
+* bench/bench_shared.py — the mock as one shared server: reads during another client's scans, a second
+  tenant's latency while the first floods a slow endpoint, memory and GC pauses of an in-process walk;
 * bench/bench_sync.py — the sync's cost, when that file exists (run as ``python bench/bench_sync.py
   [--quick]``; its own JSON in bench/results/ is picked up for the summary).
 
@@ -33,6 +35,15 @@ def run_conformance() -> dict[str, Any]:
     c.log("conformance kit under the CI profile (bench/bench_conformance.py) …")
     proc = subprocess.run([sys.executable, str(c.BENCH_DIR / "bench_conformance.py"), "--no-write"],
                           capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
+
+
+def run_shared(quick: bool) -> dict[str, Any]:
+    """The shared-server figures (bench/bench_shared.py, its own processes)."""
+    c.log("shared server (bench/bench_shared.py) …")
+    cmd = [sys.executable, str(c.BENCH_DIR / "bench_shared.py"), *(["--quick"] if quick else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
     return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
             **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
 
@@ -117,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.description = "Run every benchmark (mock, and sync when bench/bench_sync.py exists)."
     parser.add_argument("--no-sync", action="store_true", help="skip bench/bench_sync.py")
     parser.add_argument("--no-conformance", action="store_true", help="skip bench/bench_conformance.py")
+    parser.add_argument("--no-shared", action="store_true", help="skip bench/bench_shared.py")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
@@ -132,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     if conformance is not None:
         print("\n--- bench/bench_conformance.py ---")
         print(conformance["stdout"].rstrip())
+    shared = None if args.no_shared else run_shared(args.quick)
+    if shared is not None:
+        print("\n--- bench/bench_shared.py ---")
+        print(shared["stdout"].rstrip())
+        if shared.get("stderr"):
+            print(shared["stderr"].rstrip(), file=sys.stderr)
     print()
     print(summary(mock, sync))
     elapsed = time.perf_counter() - t0
@@ -140,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         m = c.write_result("bench_mock", mock)
         path = c.write_result("run_all", {"benchmark": "run_all", "mock": mock, "sync": sync,
-                                            "conformance": conformance, "elapsed_s": elapsed})
+                                            "conformance": conformance, "shared": shared, "elapsed_s": elapsed})
         print(f"written {m.relative_to(c.REPO)} and {path.relative_to(c.REPO)}")
     missed = [t for t in mock.get("targets", []) if t["met"] is False]
     if sync is not None and sync["returncode"] != 0:

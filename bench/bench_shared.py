@@ -80,16 +80,6 @@ def _serve_main(args: argparse.Namespace) -> None:
     from mockserver.cli import build_server
     from mockserver.config import MockConfig
 
-    import os
-
-    from mockserver.state import table
-
-    if os.environ.get("MC_SWITCH"):
-        sys.setswitchinterval(float(os.environ["MC_SWITCH"]))
-    if os.environ.get("MC_YIELD"):
-        table.YIELD_EVERY = int(os.environ["MC_YIELD"])
-        import mockserver.state.query as q
-        q.YIELD_EVERY = table.YIELD_EVERY
     doc = c.synthetic_fixture(args.cis)
     # the scanning client has its own integration code: the per-(code, endpoint) thread limit of 3 would
     # otherwise queue the GETs behind it, which is the emulated Autotask limit, not the lock under test

@@ -19,9 +19,16 @@ a case-sensitive query then gets a superset of candidates, which the query's ful
 while consuming the iterators returned here: exclusively for writes (insert/replace/delete), at least
 shared for reads.  Several readers may run at once, so the lazy index builds are the one mutation a
 reader makes: an index is built aside (one builder per table at a time) and published with a single
-dict assignment.  Long loops (index builds, scans in mockserver.state.query) call :func:`pause` every
-:data:`YIELD_EVERY` records so a pure-Python pass over 100k records hands the GIL to other requests
-instead of holding it for a whole 5 ms switch interval at each turn.
+dict assignment.
+
+**The GIL.**  A scan or index build is pure Python; left alone it gives the interpreter to another
+thread only when that thread has waited a whole switch interval (5 ms), and a request needs the GIL
+several times (read, handle, write), so a GET by id crawled while another client scanned.  Long loops
+(index builds here, scans in mockserver.state.query) therefore call :func:`pause` every
+:data:`YIELD_EVERY` records: a real sleep of :data:`PAUSE_S` (``sleep(0)`` hands nothing over: the
+releasing thread takes the GIL back before a waiter wakes up).  That adds at most ~10 % to a 100k-record
+scan (about 200 pauses of 50-110 µs) when other threads exist, and nothing in a single-threaded process;
+GET by id then keeps most of its idle throughput during scans (bench/bench_shared.py).
 """
 
 from __future__ import annotations
@@ -37,13 +44,16 @@ from mockserver.state.values import normalize_key
 
 __all__ = ["YIELD_EVERY", "FieldKey", "Record", "Table", "pause", "record_value", "udf_key"]
 
-# Records a long loop handles between two GIL hand-overs (see the module docstring; bench/bench_shared.py).
-YIELD_EVERY = 1024
+# Records a long loop handles between two GIL hand-overs, and how long it sleeps then (module docstring;
+# measured with bench/bench_shared.py: about 1 ms of work between pauses at 100k records).
+YIELD_EVERY = 512
+PAUSE_S = 0.00005
 
 
 def pause() -> None:
-    """Let other threads run: ``sleep(0)`` releases the GIL, so a waiting request thread takes it."""
-    time.sleep(0)
+    """Let other threads run: a short real sleep, so a thread waiting for the GIL gets it now."""
+    if threading.active_count() > 1:
+        time.sleep(PAUSE_S)
 
 # A standard field is keyed by its canonical camelCase name; a user-defined field by ("udf", name).
 FieldKey = str | tuple[str, str]

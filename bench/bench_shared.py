@@ -90,15 +90,22 @@ def _serve_main(args: argparse.Namespace) -> None:
     resp = app.test_client().post("/_mock/faults", json={"entity": "Products", "latency": SLOW_LATENCY_S},
                                   query_string={"tenant": c.BENCH_TENANT})
     assert resp.status_code == 201, resp.get_json()
-    server = build_server(app, c.HOST, args.port, args.threads)
+    if args.plain_pool:  # before the fix: waitress's fixed pool, a waiting request keeps its worker
+        from waitress.server import create_server
+
+        server = create_server(app, host=c.HOST, port=args.port, threads=args.threads)
+    else:
+        server = build_server(app, c.HOST, args.port, args.threads)
     c.log(f"waitress serving the shared bench on {server.effective_port}")
     server.run()
 
 
 class Server:
-    def __init__(self, cis: int, threads: int = 8) -> None:
+    def __init__(self, cis: int, threads: int = 8, plain_pool: bool = False) -> None:
         self.port = c.free_port()
         cmd = [sys.executable, __file__, "serve", "--cis", str(cis), "--port", str(self.port), "--threads", str(threads)]
+        if plain_pool:
+            cmd.append("--plain-pool")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=c.REPO)
         c.wait_http(self.port, f"{c.V1}/zoneInformation?user={c.BENCH_USER}", timeout=600, proc=self.proc,
                     interval=0.1)
@@ -330,6 +337,10 @@ def report(res: dict[str, Any]) -> str:
                            ("other_during_flood", f"other tenant count, {FLOOD_CLIENTS} slow calls in flight")):
             rows.append([label, f"p50 {t[key]['p50_ms']:.1f} ms", f"p99 {t[key]['p99_ms']:.1f} ms, "
                                                                     f"max {t[key]['max_ms']:.1f} ms"])
+        if "tenants_plain_pool" in res:
+            b = res["tenants_plain_pool"]["other_during_flood"]
+            rows.append(["  the same on a fixed pool (before)", f"p50 {b['p50_ms']:.1f} ms",
+                         f"p99 {b['p99_ms']:.1f} ms, max {b['max_ms']:.1f} ms"])
         p99 = t["other_during_flood"]["p99_ms"]
         targets.append(["other tenant p99 < 50 ms during a flood", f"{p99:.1f} ms",
                         "met" if p99 < GOALS["other_tenant_p99_ms"] else "MISSED"])
@@ -367,6 +378,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 res["tenants"] = bench_tenants(cfg, server)
         finally:
             server.close()
+    if "tenants" in only and args.compare_plain_pool:
+        c.log("the same flood on waitress's fixed pool (before the fix) …")
+        server = Server(min(cfg["cis"], 10_000), plain_pool=True)
+        try:
+            res["tenants_plain_pool"] = bench_tenants(cfg, server)
+        finally:
+            server.close()
     if "walk" in only:
         c.log("in-process walk (fresh process) …")
         res["walk"] = bench_walk(cfg)
@@ -380,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--cis", type=int, required=True)
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--plain-pool", action="store_true")
     w = sub.add_parser("walk")
     w.add_argument("--cis", type=int, required=True)
     w.add_argument("--keep-calls", type=int, default=None)
@@ -392,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--reps", type=int, default=0)
         p.add_argument("--compare-keep-all", action="store_true",
                        help="also walk as before the fix: keep_calls=10**9 (every call) and the tenant not frozen")
+        p.add_argument("--compare-plain-pool", action="store_true",
+                       help="also measure the tenants part on waitress's fixed pool (before the fix)")
         p.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     if args.cmd == "serve":

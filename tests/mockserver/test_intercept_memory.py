@@ -61,9 +61,18 @@ def test_keep_calls_must_be_a_non_negative_int():
         mock_autotask(str(BASIC), keep_calls=-1)
 
 
-def test_a_tenant_added_after_start_up_is_frozen_out_of_the_collector():
+def test_a_large_tenant_added_after_start_up_is_frozen_out_of_the_collector(monkeypatch):
+    from mockserver.state import store
+
+    monkeypatch.setattr(store, "FREEZE_MIN_RECORDS", 5)  # the basic fixture stands in for a large tenant
     with mock_autotask(str(BASIC)) as at:
         tables = at.tenant.tables
         assert gc.is_tracked(tables)
         tracked = {id(o) for o in gc.get_objects()}  # the permanent (frozen) generation is not listed
         assert id(tables) not in tracked
+
+
+def test_a_small_tenant_stays_collectable():
+    with mock_autotask(str(BASIC)) as at:
+        tables = at.tenant.tables
+        assert any(o is tables for o in gc.get_objects())

@@ -23,7 +23,6 @@ from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.errors import NO_MATCHING_RECORDS, AutotaskError
 from mockserver.state import query as q
-from mockserver.state.rwlock import ReadWriteLock
 from mockserver.state.records import (
     UDF_KEY,
     bind_input,
@@ -40,6 +39,7 @@ from mockserver.state.rules import (
     check_references,
     check_required,
 )
+from mockserver.state.rwlock import ReadWriteLock
 from mockserver.state.table import Table
 from mockserver.state.udf import UdfSpec
 from mockserver.state.values import coerce, normalize_key

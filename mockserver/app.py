@@ -6,6 +6,10 @@ case-insensitive and slash-tolerant in ways Flask's router is not. Flask reaches
 view; :class:`ApiFastLane` reaches it straight from WSGI, which is most of the mock's speed.
 Cross-cutting features (security levels, throttling, faults, webhooks, the journal) plug in as guards,
 wrappers and recorders on the MockContext instead of being wired into handlers.
+
+One server serves many clients at once (issue 15): within a tenant, scans share a readers-writer lock
+and writes own it (mockserver.state.rwlock); across tenants, emulated waits never hold a worker another
+tenant needs (mockserver.waiting); the threshold is checked and counted in one step (mockserver.throttle).
 """
 
 from __future__ import annotations

@@ -80,14 +80,12 @@ def test_other_tenant_is_answered_while_one_tenant_floods_a_slow_endpoint(case):
     how = arrange(app)
     results: list[int] = []
 
-    def slow_call() -> None:
-        resp = requests.post(f"{BASE[0]}/Companies/query", json=ALL, headers=BASIC_HEADERS, timeout=60)
+    def slow_call(base: str) -> None:
+        resp = requests.post(f"{base}/Companies/query", json=ALL, headers=BASIC_HEADERS, timeout=60)
         results.append(resp.status_code)
 
-    BASE: list[str] = []
     with live(app, threads=WORKERS) as base:
-        BASE.append(base)
-        flood = [threading.Thread(target=slow_call) for _ in range(FLOOD)]
+        flood = [threading.Thread(target=slow_call, args=(base,)) for _ in range(FLOOD)]
         for t in flood:
             t.start()
         try:

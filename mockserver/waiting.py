@@ -19,6 +19,10 @@ A waiting thread costs its stack and a sleeping futex, no CPU; ``MAX_EXTRA_WAITE
 cap, waits occupy regular workers again (the old behaviour), which only a flood of hundreds of
 concurrent slow calls reaches. Outside waitress (in-process mode, Flask's test client, other servers)
 :func:`waiting` is a no-op: the caller's own thread waits, as it always did.
+
+Seams with waitress (>= 3.0): ``create_server(..., _dispatcher=...)`` takes our pool, and the pool is a
+``ThreadedTaskDispatcher`` whose ``set_thread_count`` already grows and shrinks the worker set; a
+worker thread records its dispatcher in a thread-local so a wait deep inside a request finds it.
 """
 
 from __future__ import annotations

@@ -262,7 +262,7 @@ class Table:
                     entries.append((value, record_id))
                 if n % YIELD_EVERY == YIELD_EVERY - 1:
                     pause()
-            entries.sort()
+            entries.sort()  # one C call: it cannot pause, but ids in creation order make it near-linear
             self._ranges[field_key] = entries  # published whole
 
     def range_slice(self, field_key: FieldKey, op: str, bound: Any) -> tuple[int, int]:

@@ -7,7 +7,12 @@
   ``throttle_time_scale``). The delay goes through an injectable sleep (:func:`set_sleep`), so tests record
   it (or advance the tenant clock) instead of waiting.
 * At 100 % the call gets ``429 {"errors": [...]}`` with ``Retry-After``: the seconds until the oldest
-  counted request leaves the window. Rejected calls are not counted.
+  counted request leaves the window. Rejected calls are not counted. Checking the window and counting
+  the call are one step under the tenant's threshold lock, so a threshold of N serves exactly N calls
+  however many threads race for them. ThresholdInformation is never refused: at the limit it answers,
+  uncounted (whether the real API refuses it is unknown; README "Thresholds, latency and 429").
+* Every wait here (latency tiers, the thread-limit queue) is an emulated wait (mockserver.waiting): it
+  does not hold a worker another tenant needs.
 * At most ``thread_limit`` (3) requests run at once per integration code and endpoint (entity); over the
   limit a request waits for a slot (``thread_limit_mode = "queue"``) or gets a 429 (``"reject"``).
   ZoneInformation is never limited (it is answered before authentication).

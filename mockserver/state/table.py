@@ -162,6 +162,16 @@ class Table:
         for field_key in indexed_fields:
             self.ensure_index(field_key)
 
+    # -- pickling (snapshots of built tenants): everything but the build lock, which starts fresh ------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_build_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._build_lock = threading.Lock()
+
     # -- records -------------------------------------------------------------------------------
 
     def __len__(self) -> int:

@@ -3,10 +3,11 @@
 * bench/bench_mock.py — mock throughput/latency (in-process and over HTTP), the ceiling, Prism and
   `responses` comparisons, start-up, and scale;
 * bench/bench_conformance.py — the conformance kit's run time under the CI profile;
-* bench/bench_shared.py — the mock as one shared server: reads during another client's scans, a second
-  tenant's latency while the first floods a slow endpoint, memory and GC pauses of an in-process walk;
 * bench/bench_sync.py — the sync's cost, when that file exists (run as ``python bench/bench_sync.py
   [--quick]``; its own JSON in bench/results/ is picked up for the summary).
+* bench/bench_shared.py — the mock as one shared server (its own JSON in bench/results/): reads during
+  another client's scans, a second tenant's latency while the first floods a slow endpoint, memory and
+  GC pauses of an in-process walk.
 
 Writes bench/results/run_all-<time>.json (and run_all-latest.json); compare two runs with
 ``python bench/compare.py``. Not part of the test run (``tox -e bench`` calls this). Exit status is 0
@@ -39,15 +40,6 @@ def run_conformance() -> dict[str, Any]:
             **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
 
 
-def run_shared(quick: bool) -> dict[str, Any]:
-    """The shared-server figures (bench/bench_shared.py, its own processes)."""
-    c.log("shared server (bench/bench_shared.py) …")
-    cmd = [sys.executable, str(c.BENCH_DIR / "bench_shared.py"), *(["--quick"] if quick else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
-    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
-            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
-
-
 def run_sync(quick: bool) -> dict[str, Any] | None:
     if not SYNC_BENCH.exists():
         c.log("bench/bench_sync.py does not exist yet: sync benchmarks skipped")
@@ -72,6 +64,15 @@ def run_sync(quick: bool) -> dict[str, Any] | None:
         except ValueError:
             pass
     return out
+
+
+def run_shared(quick: bool) -> dict[str, Any]:
+    """The shared-server figures (bench/bench_shared.py, its own processes; it writes its own JSON)."""
+    c.log("shared server (bench/bench_shared.py) …")
+    cmd = [sys.executable, str(c.BENCH_DIR / "bench_shared.py"), *(["--quick"] if quick else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
 
 
 def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None) -> str:
@@ -128,12 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.description = "Run every benchmark (mock, and sync when bench/bench_sync.py exists)."
     parser.add_argument("--no-sync", action="store_true", help="skip bench/bench_sync.py")
     parser.add_argument("--no-conformance", action="store_true", help="skip bench/bench_conformance.py")
-    parser.add_argument("--no-shared", action="store_true", help="skip bench/bench_shared.py")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--no-shared", action="store_true", help="skip bench/bench_shared.py")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     mock = bench_mock.run(args)
     print(bench_mock.report(mock))
+    shared = None if args.no_shared else run_shared(args.quick)
+    if shared is not None:
+        print("\n--- bench/bench_shared.py ---")
+        print(shared["stdout"].rstrip())
+        if shared.get("stderr"):
+            print(shared["stderr"].rstrip(), file=sys.stderr)
     sync = None if args.no_sync else run_sync(args.quick)
     if sync is not None:
         print("\n--- bench/bench_sync.py ---")
@@ -144,12 +151,6 @@ def main(argv: list[str] | None = None) -> int:
     if conformance is not None:
         print("\n--- bench/bench_conformance.py ---")
         print(conformance["stdout"].rstrip())
-    shared = None if args.no_shared else run_shared(args.quick)
-    if shared is not None:
-        print("\n--- bench/bench_shared.py ---")
-        print(shared["stdout"].rstrip())
-        if shared.get("stderr"):
-            print(shared["stderr"].rstrip(), file=sys.stderr)
     print()
     print(summary(mock, sync))
     elapsed = time.perf_counter() - t0
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         m = c.write_result("bench_mock", mock)
         path = c.write_result("run_all", {"benchmark": "run_all", "mock": mock, "sync": sync,
-                                            "conformance": conformance, "shared": shared, "elapsed_s": elapsed})
+                                            "conformance": conformance, "elapsed_s": elapsed})
         print(f"written {m.relative_to(c.REPO)} and {path.relative_to(c.REPO)}")
     missed = [t for t in mock.get("targets", []) if t["met"] is False]
     if sync is not None and sync["returncode"] != 0:

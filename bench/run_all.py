@@ -66,15 +66,6 @@ def run_sync(quick: bool) -> dict[str, Any] | None:
     return out
 
 
-def run_shared(quick: bool) -> dict[str, Any]:
-    """The shared-server figures (bench/bench_shared.py, its own processes; it writes its own JSON)."""
-    c.log("shared server (bench/bench_shared.py) …")
-    cmd = [sys.executable, str(c.BENCH_DIR / "bench_shared.py"), *(["--quick"] if quick else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
-    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
-            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
-
-
 def summary(mock: dict[str, Any] | None, sync: dict[str, Any] | None) -> str:
     rows: list[list[str]] = []
     if mock:
@@ -165,6 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     if sync is not None and sync["returncode"] != 0:
         print("bench/bench_sync.py failed", file=sys.stderr)
     return 1 if args.strict and (missed or (sync is not None and sync["returncode"] != 0)) else 0
+
+
+def run_shared(quick: bool) -> dict[str, Any]:
+    """The shared-server figures (bench/bench_shared.py, its own processes; it writes its own JSON)."""
+    c.log("shared server (bench/bench_shared.py) …")
+    cmd = [sys.executable, str(c.BENCH_DIR / "bench_shared.py"), *(["--quick"] if quick else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
 
 
 if __name__ == "__main__":

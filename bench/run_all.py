@@ -7,6 +7,9 @@
   with the snapshot cache warm;
 * bench/bench_sync.py — the sync's cost, when that file exists (run as ``python bench/bench_sync.py
   [--quick]``; its own JSON in bench/results/ is picked up for the summary).
+* bench/bench_shared.py — the mock as one shared server (its own JSON in bench/results/): reads during
+  another client's scans, a second tenant's latency while the first floods a slow endpoint, memory and
+  GC pauses of an in-process walk.
 
 Writes bench/results/run_all-<time>.json (and run_all-latest.json); compare two runs with
 ``python bench/compare.py``. Not part of the test run (``tox -e bench`` calls this). Exit status is 0
@@ -143,10 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-conformance", action="store_true", help="skip bench/bench_conformance.py")
     parser.add_argument("--no-coldstart", action="store_true", help="skip bench/bench_coldstart.py")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--no-shared", action="store_true", help="skip bench/bench_shared.py")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     mock = bench_mock.run(args)
     print(bench_mock.report(mock))
+    shared = None if args.no_shared else run_shared(args.quick)
+    if shared is not None:
+        print("\n--- bench/bench_shared.py ---")
+        print(shared["stdout"].rstrip())
+        if shared.get("stderr"):
+            print(shared["stderr"].rstrip(), file=sys.stderr)
     sync = None if args.no_sync else run_sync(args.quick)
     if sync is not None:
         print("\n--- bench/bench_sync.py ---")
@@ -176,6 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     if sync is not None and sync["returncode"] != 0:
         print("bench/bench_sync.py failed", file=sys.stderr)
     return 1 if args.strict and (missed or (sync is not None and sync["returncode"] != 0)) else 0
+
+
+def run_shared(quick: bool) -> dict[str, Any]:
+    """The shared-server figures (bench/bench_shared.py, its own processes; it writes its own JSON)."""
+    c.log("shared server (bench/bench_shared.py) …")
+    cmd = [sys.executable, str(c.BENCH_DIR / "bench_shared.py"), *(["--quick"] if quick else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=c.REPO, timeout=3600)
+    return {"returncode": proc.returncode, "stdout": proc.stdout[-8000:],
+            **({"stderr": proc.stderr[-4000:]} if proc.returncode else {})}
 
 
 if __name__ == "__main__":

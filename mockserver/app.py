@@ -6,6 +6,10 @@ case-insensitive and slash-tolerant in ways Flask's router is not. Flask reaches
 view; :class:`ApiFastLane` reaches it straight from WSGI, which is most of the mock's speed.
 Cross-cutting features (security levels, throttling, faults, webhooks, the journal) plug in as guards,
 wrappers and recorders on the MockContext instead of being wired into handlers.
+
+One server serves many clients at once (issue 15): within a tenant, scans share a readers-writer lock
+and writes own it (mockserver.state.rwlock); across tenants, emulated waits never hold a worker another
+tenant needs (mockserver.waiting); the threshold is checked and counted in one step (mockserver.throttle).
 """
 
 from __future__ import annotations
@@ -300,7 +304,8 @@ def _serve(ctx: MockContext, req: Request, calls: list[ApiCall]) -> Response:
             early = guard(call)
             if early is not None:
                 return early
-        tenant.note_request()
+        if not call.extra.get("threshold_counted"):  # throttle counts (check-and-count) when installed
+            tenant.note_request()
         # Only paged answers carry absolute URLs; building the root costs more than most handlers.
         root = api_root(ctx.config, req.host_url, req.host, tenant, zone=False) if route.kind in _PAGED else ""
         body = ctx.handlers.dispatch(route, method, tenant, actor, req.args, call.body, root,

@@ -34,10 +34,19 @@ def _is_loopback(host: str) -> bool:
 
 
 def build_server(app, host: str, port: int, threads: int = 8):
-    """A waitress server (the production WSGI server the README recommends); port 0 picks a free port."""
+    """A waitress server (the production WSGI server the README recommends); port 0 picks a free port.
+
+    Its thread pool is elastic: a worker in an emulated wait (latency, thread-limit queue) is replaced
+    for the wait's duration, so ``threads`` workers always serve other requests (mockserver.waiting).
+    """
     from waitress.server import create_server
 
-    return create_server(app, host=host, port=port, threads=threads, ident="Microsoft-IIS/10.0", clear_untrusted_proxy_headers=True)
+    from mockserver.waiting import ElasticDispatcher
+
+    dispatcher = ElasticDispatcher()
+    dispatcher.set_thread_count(threads)
+    return create_server(app, host=host, port=port, threads=threads, ident="Microsoft-IIS/10.0",
+                         clear_untrusted_proxy_headers=True, _dispatcher=dispatcher)
 
 
 def stop_server(server, thread: threading.Thread | None = None, timeout: float = 30.0) -> None:

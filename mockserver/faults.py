@@ -549,7 +549,7 @@ def truncate_body(rule: FaultRule, response: Response) -> Response:
 
 def install(app, ctx) -> None:
     from mockserver.admin.faults_webhooks import register_faults_admin
-    from mockserver.throttle import get_sleep
+    from mockserver.throttle import emulated_wait
 
     injector = FaultInjector(ctx.config)
     app.extensions[FAULTS_KEY] = injector
@@ -578,7 +578,7 @@ def install(app, ctx) -> None:
             note += f" ({rule.fired}/{rule.times})"
         call.extra["fault"] = note
         if rule.latency:
-            get_sleep(app)(rule.latency)
+            emulated_wait(app, rule.latency)  # never holds a worker another tenant needs
         if rule.drop and not rule.commit:
             return drop_connection(call)
         if rule.status is not None and not rule.commit:

@@ -94,6 +94,38 @@ def _dropped_connection(headers: list[tuple[str, str]]) -> Exception | None:
     return DroppedConnection("Connection aborted: the mock dropped the connection (injected fault).")
 
 
+# ---------------------------------------------------------------------------------------------- call lists
+def bounded_calls(keep: int, patterns: Sequence[re.Pattern[str]]):
+    """A ``responses`` CallList keeping only the newest ``keep`` calls to URLs matching ``patterns``.
+
+    Other calls (stubs the test registered on ``handle.responses``, refusals) are all kept, as
+    ``responses`` does. Why: the intercepted Autotask calls are what the mock answers, and the
+    verification helpers read the mock's own bounded journal, so holding every response body is only cost.
+    """
+    from responses import CallList
+
+    class BoundedCallList(CallList):
+        def add_call(self, call) -> None:
+            url = str(getattr(call.request, "url", "") or "")
+            if not any(p.match(url) for p in patterns):
+                self._calls.append(call)
+                return
+            if keep <= 0:
+                return
+            self._calls.append(call)
+            ours = [i for i, c in enumerate(self._calls)
+                    if any(p.match(str(getattr(c.request, "url", "") or "")) for p in patterns)]
+            if len(ours) > keep:
+                del self._calls[ours[0]]
+
+        def add(self, request, response) -> None:
+            from responses import Call
+
+            self.add_call(Call(request, response))
+
+    return BoundedCallList()
+
+
 # ---------------------------------------------------------------------------------------------- the handle
 class InProcessHandle(TenantHandle):
     """What ``mock_autotask`` yields: the app, the tenant, credentials, seeding, clock and journal helpers.
@@ -152,6 +184,10 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
     passthrough  False: refuse other URLs (requests.ConnectionError); True: let them through;
                  a list of URL prefixes / compiled regexes: let only those through
     hosts        extra base URLs (or compiled regexes) to route into the mock, e.g. "http://autotask.test"
+    keep_calls   how many of the newest intercepted Autotask calls ``handle.responses.calls`` keeps
+                 (default 0). ``responses`` would keep every request and response for the life of the
+                 block (a 100k-record paging walk pinned 325 MiB); the verification helpers read the
+                 mock's bounded request journal instead. Calls to other stubs are kept as usual.
 
     As a decorator, the decorated function can reach the handle with ``mockserver.current_mock()``, or by
     accepting a keyword argument named ``autotask`` (only passed when the function declares it).
@@ -167,6 +203,7 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         isolate: bool = False,
         passthrough: bool | Sequence[str | re.Pattern[str]] = False,
         hosts: Sequence[str | re.Pattern[str]] = (),
+        keep_calls: int = 0,
     ) -> None:
         if callable(fixture) and not isinstance(fixture, str | Mapping):
             raise TypeError("use @mock_autotask() or @mock_autotask without arguments on a function")
@@ -177,6 +214,9 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         self.isolate = isolate
         self.passthrough = passthrough
         self.hosts = tuple(hosts)
+        if not isinstance(keep_calls, int) or isinstance(keep_calls, bool) or keep_calls < 0:
+            raise ValueError("keep_calls must be a non-negative int")
+        self.keep_calls = keep_calls
         self.handle: InProcessHandle | None = None
         self._responses = None
         self._created: str | None = None
@@ -193,7 +233,8 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         wants_handle = "autotask" in inspect.signature(func).parameters
         settings = dict(self.settings)
         options = dict(fixture=self.fixture, app=self.app, settings=settings, tenant=self.tenant,
-                       isolate=self.isolate, passthrough=self.passthrough, hosts=self.hosts)
+                       isolate=self.isolate, passthrough=self.passthrough, hosts=self.hosts,
+                       keep_calls=self.keep_calls)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any):
@@ -234,9 +275,11 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         for host in self.hosts:
             patterns.append(host if isinstance(host, re.Pattern) else re.compile(re.escape(host.rstrip("/")) + r"(?:[/?#]|$)",
                                                                                  re.IGNORECASE))
+        mock._calls = bounded_calls(self.keep_calls, patterns)  # responses keeps every call otherwise
         for pattern in patterns:
             for method in METHODS:
-                mock.add_callback(method, pattern, callback=callback, content_type=None)
+                match = mock.add_callback(method, pattern, callback=callback, content_type=None)
+                match._calls = bounded_calls(self.keep_calls, patterns)
         if self.passthrough is True:
             mock.add_passthru(re.compile(r".*"))
         elif self.passthrough:

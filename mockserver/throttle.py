@@ -7,7 +7,12 @@
   ``throttle_time_scale``). The delay goes through an injectable sleep (:func:`set_sleep`), so tests record
   it (or advance the tenant clock) instead of waiting.
 * At 100 % the call gets ``429 {"errors": [...]}`` with ``Retry-After``: the seconds until the oldest
-  counted request leaves the window. Rejected calls are not counted.
+  counted request leaves the window. Rejected calls are not counted. Checking the window and counting
+  the call are one step under the tenant's threshold lock, so a threshold of N serves exactly N calls
+  however many threads race for them. ThresholdInformation is never refused: at the limit it answers,
+  uncounted (whether the real API refuses it is unknown; README "Thresholds, latency and 429").
+* Every wait here (latency tiers, the thread-limit queue) is an emulated wait (mockserver.waiting): it
+  does not hold a worker another tenant needs.
 * At most ``thread_limit`` (3) requests run at once per integration code and endpoint (entity); over the
   limit a request waits for a slot (``thread_limit_mode = "queue"``) or gets a 429 (``"reject"``).
   ZoneInformation is never limited (it is answered before authentication).
@@ -25,9 +30,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from mockserver.errors import AutotaskError
+from mockserver.waiting import emulated_sleep, waiting
 
 SLEEP_KEY = "autotask_mock_sleep"
 LIMITER_KEY = "autotask_mock_thread_limiter"
+COUNTED_KEY = "threshold_counted"  # ApiCall.extra flag: the throttle guard already counted this request
 
 
 # ------------------------------------------------------------------ injectable sleep
@@ -38,6 +45,11 @@ def set_sleep(app, sleep: Callable[[float], None] | None) -> None:
 
 def get_sleep(app) -> Callable[[float], None]:
     return app.extensions.get(SLEEP_KEY) or time.sleep
+
+
+def emulated_wait(app, seconds: float) -> None:
+    """Sleep ``seconds`` of added latency without holding a worker other tenants need (mockserver.waiting)."""
+    emulated_sleep(get_sleep(app), seconds)
 
 
 # ------------------------------------------------------------------ pure helpers
@@ -73,7 +85,7 @@ def prune(tenant, window: float, now: datetime) -> None:
 
 
 def window_count(tenant, config) -> int:
-    with tenant.lock:
+    with tenant.threshold_lock:
         prune(tenant, window_seconds(config), tenant.clock.now())
         return len(tenant.request_times)
 
@@ -104,8 +116,9 @@ class ThreadLimiter:
                 self._queued += 1
                 self._changed.notify_all()
                 try:
-                    while self._active.get(key, 0) >= limit:
-                        self._slots.wait()
+                    with waiting():  # a queued request gives its worker back to the pool meanwhile
+                        while self._active.get(key, 0) >= limit:
+                            self._slots.wait()
                 finally:
                     self._waiting[key] -= 1
                     self._queued -= 1
@@ -168,12 +181,18 @@ def install(app, ctx) -> None:
             return None
         window = window_seconds(config)
         threshold = int(config.request_threshold)
-        with tenant.lock:
-            now = tenant.clock.now()
-            prune(tenant, window, now)
-            count = len(tenant.request_times)
-            oldest = tenant.request_times[0] if tenant.request_times else None
-        if config.threshold_enforced and threshold > 0 and count >= threshold:
+        enforced = bool(config.threshold_enforced) and threshold > 0
+        admitted, count, oldest, now = tenant.admit_request(window, threshold if enforced else None)
+        # The gateway counts every request that passes the guards; this one is counted here (or refused
+        # uncounted), atomically with the check.
+        call.extra[COUNTED_KEY] = True
+        if not admitted:
+            if call.route is not None and call.route.kind == "threshold":
+                # Whether the real API refuses ThresholdInformation itself at the limit is unknown (the
+                # research material says nothing): keep it readable, uncounted, so a client can read its
+                # usage exactly when it needs it (README "Thresholds, latency and 429").
+                call.extra["throttle"] = f"over the threshold ({count}/{threshold}); ThresholdInformation answered uncounted"
+                return None
             wait = retry_after(oldest or now, now, window)
             call.extra["throttle"] = f"rejected: {count}/{threshold} requests in the window, Retry-After {wait}"
             return error_response(
@@ -187,7 +206,7 @@ def install(app, ctx) -> None:
         delay = latency_for(count, threshold, config.latency_tiers, float(config.throttle_time_scale))
         if delay > 0:
             call.extra["throttle"] = f"latency +{delay:g}s at {100.0 * count / threshold:.0f}% of the threshold"
-            get_sleep(app)(delay)
+            emulated_wait(app, delay)
         return None
 
     def wrapper(call, proceed):

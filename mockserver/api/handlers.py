@@ -156,9 +156,9 @@ class ApiHandlers:
 
     # --------------------------------------------------------------- items
     def get_item(self, tenant: TenantState, spec: EntitySpec, item_id: int | None, mask: bool = False) -> dict[str, Any]:
-        with tenant.lock:
-            record = tenant.get(spec.name, item_id)
-            return self._item_envelope(tenant, spec, record, mask)
+        # No lock (issue 15, part 2): a record is swapped whole by writes, and one lookup is atomic.
+        record = tenant.get(spec.name, item_id)
+        return self._item_envelope(tenant, spec, record, mask)
 
     def _item_envelope(
         self, tenant: TenantState, spec: EntitySpec, record: dict | None, mask: bool = False
@@ -212,7 +212,7 @@ class ApiHandlers:
         # includeFields: the research note says userDefinedFields always come along (default "all"); the
         # apigrate README shows them empty unless asked for ("named": only UDFs named in includeFields).
         only_udfs = query.include_udfs if self.config.include_fields_udfs == "named" else None
-        with tenant.lock:
+        with tenant.lock.shared():
             defs = tenant.udf_defs(spec.name)
             items = [
                 to_api(spec, r, defs, include=query.include_fields, mask_protected=mask, include_udfs=only_udfs)
@@ -318,7 +318,7 @@ def _picklist_values(tenant: TenantState, spec: EntitySpec, name: str) -> list[d
 
 def field_info(tenant: TenantState, spec: EntitySpec) -> list[dict[str, Any]]:
     out = []
-    with tenant.lock:
+    with tenant.lock.shared():
         for name, fs in spec.fields.items():
             picklist = _picklist_values(tenant, spec, name)
             out.append(

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mockserver.catalog.model import EntitySpec, FieldSpec
-from mockserver.state.table import UDF_KEY, FieldKey, Record, Table, record_value, udf_key
+from mockserver.state.table import UDF_KEY, YIELD_EVERY, FieldKey, Record, Table, pause, record_value, udf_key
 from mockserver.state.values import (
     ValueCoercionError,
     coerce,
@@ -558,10 +558,15 @@ def _until(ids: Iterator[int], upto: int) -> Iterator[int]:
 def _matches(table: Table, query: Query, after_id: int | None) -> Iterator[Record]:
     root = query.filter
     plan = _plan(query)
+    examined = 0
     for record_id in _candidates(table, plan, after_id):
         record = table.get(record_id)
         if record is not None and evaluate(root, record):
             yield record
+        examined += 1
+        if examined == YIELD_EVERY:  # a long scan hands the GIL over now and then (table docstring)
+            examined = 0
+            pause()
 
 
 def execute(table: Table, query: Query, *, after_id: int | None = None, page_size: int | None = None) -> Page:

@@ -15,12 +15,26 @@ Why this shape: the mock must page through 100,000-record tenants the way Autota
 Index keys come from :func:`mockserver.state.values.normalize_key` with case-insensitive strings, always:
 a case-sensitive query then gets a superset of candidates, which the query's full predicate narrows.
 
-**Not thread-safe.**  The owner (the tenant state) must hold its per-tenant lock around every call,
-including while consuming the iterators returned here.
+**Thread safety.**  The owner (the tenant state) must hold its tenant lock around every call, including
+while consuming the iterators returned here: exclusively for writes (insert/replace/delete), at least
+shared for reads.  Several readers may run at once, so the lazy index builds are the one mutation a
+reader makes: an index is built aside (one builder per table at a time) and published with a single
+dict assignment.
+
+**The GIL.**  A scan or index build is pure Python; left alone it gives the interpreter to another
+thread only when that thread has waited a whole switch interval (5 ms), and a request needs the GIL
+several times (read, handle, write), so a GET by id crawled while another client scanned.  Long loops
+(index builds here, scans in mockserver.state.query) therefore call :func:`pause` every
+:data:`YIELD_EVERY` records: a real sleep of :data:`PAUSE_S` (``sleep(0)`` hands nothing over: the
+releasing thread takes the GIL back before a waiter wakes up).  That adds at most ~10 % to a 100k-record
+scan (about 200 pauses of 50-110 µs) when other threads exist, and nothing in a single-threaded process;
+GET by id then keeps most of its idle throughput during scans (bench/bench_shared.py).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from heapq import merge
@@ -28,7 +42,18 @@ from typing import Any
 
 from mockserver.state.values import normalize_key
 
-__all__ = ["FieldKey", "Record", "Table", "record_value", "udf_key"]
+__all__ = ["YIELD_EVERY", "FieldKey", "Record", "Table", "pause", "record_value", "udf_key"]
+
+# Records a long loop handles between two GIL hand-overs, and how long it sleeps then (module docstring;
+# measured with bench/bench_shared.py: about 1 ms of work between pauses at 100k records).
+YIELD_EVERY = 512
+PAUSE_S = 0.00005
+
+
+def pause() -> None:
+    """Let other threads run: a short real sleep, so a thread waiting for the GIL gets it now."""
+    if threading.active_count() > 1:
+        time.sleep(PAUSE_S)
 
 # A standard field is keyed by its canonical camelCase name; a user-defined field by ("udf", name).
 FieldKey = str | tuple[str, str]
@@ -123,7 +148,7 @@ def _tail(ids: list[int], start: int, stop: int | None = None) -> Iterator[int]:
 class Table:
     """Records of one entity for one tenant (see the module docstring; not thread-safe)."""
 
-    __slots__ = ("name", "_records", "_ids", "_indexes", "_ranges")
+    __slots__ = ("name", "_records", "_ids", "_indexes", "_ranges", "_build_lock")
 
     def __init__(self, name: str = "", *, indexed_fields: Iterable[FieldKey] = ()) -> None:
         self.name = name
@@ -133,8 +158,19 @@ class Table:
         # Range indexes: field -> sorted [(value, id)] for datetime/numeric fields used with gt/gte/lt/lte
         # (incremental syncs ask "lastActivityDate gt X" over 100k records).
         self._ranges: dict[FieldKey, list[tuple[Any, int]]] = {}
+        self._build_lock = threading.Lock()  # one lazy index build at a time (readers run concurrently)
         for field_key in indexed_fields:
             self.ensure_index(field_key)
+
+    # -- pickling (snapshots of built tenants): everything but the build lock, which starts fresh ------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_build_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._build_lock = threading.Lock()
 
     # -- records -------------------------------------------------------------------------------
 
@@ -226,13 +262,18 @@ class Table:
     def ensure_range_index(self, field_key: FieldKey) -> None:
         if field_key in self._ranges:
             return
-        entries = []
-        for record_id, record in self._records.items():
-            value = _range_value(record_value(record, field_key))
-            if value is not None:
-                entries.append((value, record_id))
-        entries.sort()
-        self._ranges[field_key] = entries
+        with self._build_lock:
+            if field_key in self._ranges:  # another reader built it meanwhile
+                return
+            entries = []
+            for n, record_id in enumerate(self._ids):
+                value = _range_value(record_value(self._records[record_id], field_key))
+                if value is not None:
+                    entries.append((value, record_id))
+                if n % YIELD_EVERY == YIELD_EVERY - 1:
+                    pause()
+            entries.sort()  # one C call: it cannot pause, but ids in creation order make it near-linear
+            self._ranges[field_key] = entries  # published whole
 
     def range_slice(self, field_key: FieldKey, op: str, bound: Any) -> tuple[int, int]:
         """Positions [lo, hi) of the entries satisfying ``value <op> bound`` (builds the index lazily)."""
@@ -282,12 +323,17 @@ class Table:
         """Build the index for ``field_key`` if it does not exist yet (one pass over the records)."""
         if field_key in self._indexes:
             return
-        index: _Index = {}
-        for record_id in self._ids:  # ascending, so every list is built by appends
-            key = _index_key(record_value(self._records[record_id], field_key))
-            if key is not None:
-                _index_add(index, key, record_id)
-        self._indexes[field_key] = index
+        with self._build_lock:
+            if field_key in self._indexes:  # another reader built it meanwhile
+                return
+            index: _Index = {}
+            for n, record_id in enumerate(self._ids):  # ascending, so every list is built by appends
+                key = _index_key(record_value(self._records[record_id], field_key))
+                if key is not None:
+                    _index_add(index, key, record_id)
+                if n % YIELD_EVERY == YIELD_EVERY - 1:
+                    pause()
+            self._indexes[field_key] = index  # published whole: readers see no index or a complete one
 
     def _entries(self, field_key: FieldKey, value_keys: Iterable[Hashable]) -> list[int | list[int]]:
         self.ensure_index(field_key)

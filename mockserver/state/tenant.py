@@ -1,7 +1,11 @@
 """One tenant's complete state: records, picklists, UDF definitions, API users and counters.
 
-Every mutation and query of a tenant happens under its lock, so a threaded server never interleaves
-two writes to the same tenant; different tenants never share anything (ARCHITECTURE principle 6).
+Locking model (issue 15, part 2): ``lock`` is a readers-writer lock (mockserver.state.rwlock). Every
+mutation holds it exclusively, so a threaded server never interleaves two writes to the same tenant;
+queries, counts and lazy index builds hold it shared, so one client's long scan never makes another
+client's read wait; a GET by id takes no lock (records are swapped whole, never edited in place). The
+request-threshold window has its own small lock so counting a request never waits behind a scan.
+Different tenants never share anything (ARCHITECTURE principle 6).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from mockserver.state.rules import (
     check_references,
     check_required,
 )
+from mockserver.state.rwlock import ReadWriteLock
 from mockserver.state.table import Table
 from mockserver.state.udf import UdfSpec
 from mockserver.state.values import coerce, normalize_key
@@ -106,7 +111,8 @@ class TenantState:
         self.catalog = catalog
         self.config = config
         self.clock = clock or Clock()
-        self.lock = threading.RLock()
+        self.lock = ReadWriteLock()  # writes exclusive, scans shared (module docstring)
+        self.threshold_lock = threading.Lock()  # guards request_times: check-and-count is one step
         self.tables: dict[str, Table] = {}
         self.next_ids: dict[str, int] = {}
         self.udfs: dict[str, dict[str, UdfSpec]] = {}
@@ -150,8 +156,9 @@ class TenantState:
         table = self.tables.get(entity)
         if table is None or value is None:
             return []
-        ids = table.index_lookup(field_name, {normalize_key(value)})
-        return [table.get(i) for i in sorted(ids) if table.get(i) is not None]
+        with self.lock.shared():
+            ids = table.index_lookup(field_name, {normalize_key(value)})
+            return [table.get(i) for i in sorted(ids) if table.get(i) is not None]
 
     def udf_defs(self, entity: str) -> dict[str, UdfSpec]:
         return self.udfs.get(entity, {})
@@ -418,11 +425,11 @@ class TenantState:
             raise AutotaskError(str(exc)) from None
 
     def run_query(self, spec: EntitySpec, query: q.Query, *, after_id: int | None, page_size: int) -> q.Page:
-        with self.lock:
+        with self.lock.shared():
             return q.execute(self.table(spec.name), query, after_id=after_id, page_size=page_size)
 
     def count(self, spec: EntitySpec, query: q.Query) -> int:
-        with self.lock:
+        with self.lock.shared():
             return q.count(self.table(spec.name), query)
 
     # ------------------------------------------------------------------ thresholds
@@ -430,17 +437,37 @@ class TenantState:
         """Count one API request in the rolling threshold window; return the window's count."""
         now = self.clock.now()
         horizon = now - timedelta(minutes=self.config.threshold_timeframe_minutes)
-        with self.lock:
+        with self.threshold_lock:
             times = self.request_times
             times.append(now)
             while times and times[0] <= horizon:
                 times.popleft()
             return len(times)
 
+    def admit_request(self, window: float, limit: int | None) -> tuple[bool, int, datetime | None, datetime]:
+        """Prune the window and count this request unless ``limit`` requests are already in it, as one step.
+
+        Checking and counting under one lock is what makes a threshold of 40 serve exactly 40 requests
+        however many threads ask at once (issue 15, part 4); checking first and counting later let
+        44-47 through. Returns (admitted, requests in the window before this one, the oldest one's time, now).
+        """
+        with self.threshold_lock:
+            now = self.clock.now()
+            horizon = now - timedelta(seconds=window)
+            times = self.request_times
+            while times and times[0] <= horizon:
+                times.popleft()
+            count = len(times)
+            oldest = times[0] if times else None
+            if limit is not None and count >= limit:
+                return False, count, oldest, now
+            times.append(now)
+            return True, count, oldest, now
+
     def threshold_count(self) -> int:
         now = self.clock.now()
         horizon = now - timedelta(minutes=self.config.threshold_timeframe_minutes)
-        with self.lock:
+        with self.threshold_lock:
             return sum(1 for t in self.request_times if t > horizon)
 
     # ------------------------------------------------------------------ fixtures
@@ -546,7 +573,7 @@ class TenantState:
         return record
 
     def export_records(self) -> dict[str, list[dict[str, Any]]]:
-        with self.lock:
+        with self.lock.shared():
             out: dict[str, list[dict[str, Any]]] = {}
             for name in sorted(self.tables):
                 table = self.tables[name]

@@ -330,3 +330,19 @@ def test_range_filter_on_a_datetime_uses_the_range_index_not_a_scan():
     assert calls <= 501
     table.replace(5, {"id": 5, "lastActivityDate": cutoff + timedelta(days=1)})
     assert q.count(table, query) == 1001
+
+
+def test_a_table_pickles_without_its_build_lock_and_keeps_working():
+    """Snapshots pickle built tables; the lock that serialises lazy index builds is recreated."""
+    import pickle
+
+    table = Table("T")
+    for i in range(1, 6):
+        table.insert({"id": i, "name": "x" if i % 2 else "y"})
+    table.ensure_index("name")
+    copy = pickle.loads(pickle.dumps(table))
+    assert copy.index_lookup("name", {"x"}) == {1, 3, 5}
+    copy.ensure_index("other")  # the fresh build lock works
+    copy.insert({"id": 9, "name": "x"})
+    assert copy.index_lookup("name", {"x"}) == {1, 3, 5, 9}
+    assert table.index_lookup("name", {"x"}) == {1, 3, 5}

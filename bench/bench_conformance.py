@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common as c  # noqa: E402
 
-
 REMOTE_URL = "{adapter_url}"  # replaced by the URL of the adapter server started for that run
 
 

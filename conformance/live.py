@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mockserver.admin.client import AdminClient, TenantHandle
-
 from conformance.live_http import StdlibSession
+from mockserver.admin.client import AdminClient, TenantHandle
 
 
 class LiveMock:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json as _json
-import socket
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -130,7 +129,7 @@ class StdlibSession:
                 conn.request(method.upper(), target, body=body, headers=hdrs)
                 resp = conn.getresponse()
                 content = resp.read()
-            except (TimeoutError, socket.timeout) as exc:
+            except TimeoutError as exc:
                 conn.close()
                 raise TransportTimeout(f"{method} {url}: no answer within {t:g}s") from exc
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:

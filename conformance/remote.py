@@ -25,10 +25,26 @@ from typing import Any
 from conformance.adapter import NotSupported, Refused, SyncAdapter
 from conformance.errors import AdapterProtocolError
 from conformance.live_http import StdlibSession, TransportConnectionError, TransportTimeout
-from conformance.remote_protocol import OPERATIONS, VERSION, Operation, compatible, dumps, operations_for, route
+from conformance.remote_protocol import (
+    OPERATIONS,
+    VERSION,
+    Operation,
+    compatible,
+    dumps,
+    operations_for,
+    route,
+)
 
 TIMEOUT_ENV = "CONFORMANCE_ADAPTER_TIMEOUT"
 DEFAULT_TIMEOUT = 120.0
+
+
+class _Broken(Exception):
+    """Internal: the exchange broke the protocol (becomes the factory's sticky AdapterProtocolError)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class RemoteAdapterError(Exception):
@@ -59,14 +75,18 @@ class RemoteAdapterFactory:
         return f"RemoteAdapterFactory({self.url!r})"
 
     # ------------------------------------------------------------------ one exchange
-    def _fail(self, op: Operation, detail: str) -> AdapterProtocolError:
-        self.broken = AdapterProtocolError(op.name, detail)
-        return self.broken
-
     def call(self, op: Operation, session: str, args: dict[str, Any]) -> Any:
         """POST one operation; return its result or raise the mapped error."""
-        if self.broken is not None:
-            raise self.broken
+        if self.broken is None:
+            try:
+                return self._exchange(op, session, args)
+            except _Broken as b:
+                self.broken = AdapterProtocolError(op.name, b.detail)
+        # One raise site, outside any handler: hypothesis then sees the first protocol error and every sticky repeat
+        # as the same failure (same type, line and no context) instead of several distinct ones.
+        raise AdapterProtocolError(self.broken.operation, self.broken.detail)
+
+    def _exchange(self, op: Operation, session: str, args: dict[str, Any]) -> Any:
         url = f"{self.url}/{op.name}"
         try:
             body = dumps({"session": session, "args": args})
@@ -75,25 +95,27 @@ class RemoteAdapterFactory:
         try:
             resp = self.http.request("POST", url, data=body, headers={"Content-Type": "application/json"})
         except TransportTimeout:
-            raise self._fail(op, f"no answer within {self.timeout:g}s from {url}") from None
+            raise _Broken(f"no answer within {self.timeout:g}s from {url}") from None
         except TransportConnectionError as exc:
-            raise self._fail(op, f"not answering at {url} ({exc.__cause__ or exc})") from None
+            raise _Broken(f"not answering at {url} ({exc.__cause__ or exc})") from None
         try:
             payload = json.loads(resp.content) if resp.content else None
         except ValueError:
             snippet = resp.content[:80].decode("utf-8", "replace").replace("\n", " ")
-            raise self._fail(op, f"answered HTTP {resp.status_code} with a body that is not JSON: {snippet!r}") \
-                from None
+            raise _Broken(f"answered HTTP {resp.status_code} with a body that is not JSON: {snippet!r}") from None
         if resp.status_code == 200:
             if not isinstance(payload, dict) or "result" not in payload:
-                raise self._fail(op, f"wrong shape: a 200 body must be {{\"result\": ...}}, got {_short(payload)}")
+                raise _Broken(f"wrong shape: a 200 body must be {{\"result\": ...}}, got {_short(payload)}")
             problems = op.result_errors(payload["result"])
             if problems:
-                raise self._fail(op, f"wrong shape of the result {problems[0]}")
+                raise _Broken(f"wrong shape of the result {problems[0]}")
+            if op.name == "capabilities" and not compatible(payload["result"].get("protocol")):
+                raise _Broken(f"wrong protocol version: the adapter speaks {payload['result'].get('protocol')!r}, "
+                              f"the kit speaks {VERSION!r}")
             return payload["result"]
         if not isinstance(payload, dict) or not isinstance(payload.get("message"), str):
-            raise self._fail(op, f"HTTP {resp.status_code} without an error body "
-                                 f"{{\"error\", \"message\"}}: {_short(payload)}")
+            raise _Broken(f"HTTP {resp.status_code} without an error body {{\"error\", \"message\"}}: "
+                          f"{_short(payload)}")
         message = payload["message"]
         if resp.status_code == 409:
             raise Refused(message)
@@ -103,14 +125,10 @@ class RemoteAdapterFactory:
             trace = payload.get("traceback")
             raise RemoteAdapterError(f"{payload.get('error') or 'error'}: {message}"
                                      + (f"\n--- adapter traceback ---\n{trace}" if trace else ""))
-        raise self._fail(op, f"adapter rejected the call (HTTP {resp.status_code} {payload.get('error')}: "
-                             f"{message})")
+        raise _Broken(f"adapter rejected the call (HTTP {resp.status_code} {payload.get('error')}: {message})")
 
     def check_version(self, result: dict[str, Any]) -> None:
-        theirs = result.get("protocol")
-        if not compatible(theirs):
-            raise self._fail(OPERATIONS["capabilities"],
-                             f"wrong protocol version: the adapter speaks {theirs!r}, the kit speaks {VERSION!r}")
+        """Called with a ``capabilities`` result that passed the version check in :meth:`_exchange`."""
         self.version_checked = True
 
 

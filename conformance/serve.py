@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 import click
 
-from conformance.adapter import Connection, NotSupported, Refused, load_factory
+from conformance.adapter import Connection, Refused, load_factory
 from conformance.remote_protocol import DOCUMENT, OPERATIONS, VERSION, compatible, dumps
 
 FACTORY_PREFIX = "factory"

@@ -209,3 +209,23 @@ def test_the_protocol_error_is_sticky_and_checked_before_any_other_operation() -
         with pytest.raises(AdapterProtocolError, match="in 'capabilities'"):
             factory().records("organization")
         factory().close()  # closing after a protocol error does not bury it under another
+
+
+def _garbage_after_capabilities(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    if environ["PATH_INFO"].endswith("/capabilities"):
+        body = json.dumps({"result": {"protocol": VERSION, "capabilities": ["create_record"]}}).encode()
+        ctype = "application/json"
+    else:
+        body, ctype = b"Internal Server Error", "text/plain"
+    start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def test_a_protocol_error_inside_a_property_surfaces_as_one_adapter_protocol_error() -> None:
+    from conformance.kill import suite_tests
+
+    with serving(_garbage_after_capabilities) as url:
+        with pytest.raises(AdapterProtocolError) as info:
+            suite_tests()["test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first"](
+                RemoteAdapterFactory(url))
+    assert info.value.operation == "close" and "not JSON" in info.value.detail  # require() closes its probe first

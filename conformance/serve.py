@@ -11,8 +11,9 @@ in-process), and a template for an adapter server in another language (examples/
 (one process for many factories, as the remote mutant-kill test does). Only use it on a loopback address: it
 imports whatever module a request names.
 
-Calls are serialised (one at a time in the process) unless ``--concurrent``: adapters may patch module globals
-while they run (the mutants do), which concurrent sessions would see.
+Sessions take turns unless ``--concurrent``: adapters may patch module globals while they run (the mutants do),
+which another session's calls would see. Calls of the *same* session may still overlap (the kit reads the status
+while a push-all runs, and pauses while a pass runs), as they would in-process.
 """
 
 from __future__ import annotations
@@ -36,6 +37,29 @@ _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Al
             500: "Internal Server Error", 501: "Not Implemented"}
 
 
+class SessionTurns:
+    """A lock held by one session at a time; that session's calls may overlap, other sessions wait their turn."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._owner: str | None = None
+        self._depth = 0
+
+    def acquire(self, session: str) -> None:
+        with self._cond:
+            while self._owner is not None and self._owner != session:
+                self._cond.wait()
+            self._owner = session
+            self._depth += 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+
 class AdapterService:
     """A WSGI app: ``POST /{operation}`` -> ``adapter.{method}(...)`` of the session's adapter instance."""
 
@@ -45,7 +69,7 @@ class AdapterService:
         self._factories: dict[str, Callable[[], Any]] = {}
         self._sessions: dict[tuple[str, str], Any] = {}
         self._sessions_lock = threading.Lock()
-        self._call_lock: threading.Lock | None = None if concurrent else threading.Lock()
+        self._turns: SessionTurns | None = None if concurrent else SessionTurns()
         if spec is not None:
             self._factories[spec] = load_factory(spec)
 
@@ -97,14 +121,14 @@ class AdapterService:
         except Exception as exc:  # noqa: BLE001 - a bad factory path is the caller's error
             return 404, _error("UnknownOperation", f"cannot load factory {spec!r}: {type(exc).__name__}: {exc}")
         key = (spec, request["session"])
-        lock = self._call_lock
-        if lock is not None:
-            lock.acquire()
+        turns = self._turns
+        if turns is not None:
+            turns.acquire(f"{spec}\n{request['session']}")
         try:
             return self._run(op.name, op.method, {**op.bind, **args}, key, factory)
         finally:
-            if lock is not None:
-                lock.release()
+            if turns is not None:
+                turns.release()
 
     # ------------------------------------------------------------------ dispatch
     def _factory(self, spec: str) -> Callable[[], Any]:
@@ -125,12 +149,10 @@ class AdapterService:
                 return 500, _error(type(exc).__name__, str(exc), traceback.format_exc())
             return 200, {"result": None}
         try:
-            with self._sessions_lock:
+            with self._sessions_lock:  # held while creating: overlapping first calls must not make two instances
                 adapter = self._sessions.get(key)
-            if adapter is None:
-                adapter = factory()
-                with self._sessions_lock:
-                    self._sessions[key] = adapter
+                if adapter is None:
+                    adapter = self._sessions[key] = factory()
             if name == "capabilities":
                 caps = getattr(adapter, "capabilities", ())
                 return 200, {"result": {"protocol": VERSION, "capabilities": sorted(caps), "name": key[0]}}
@@ -165,7 +187,7 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------- server
-def build_adapter_server(service: AdapterService, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
+def build_adapter_server(service: AdapterService, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
     """A waitress server for ``service``; port 0 picks a free port (``server.effective_port``)."""
     from waitress.server import create_server
 
@@ -178,11 +200,11 @@ def build_adapter_server(service: AdapterService, host: str = "127.0.0.1", port:
 @click.argument("spec", metavar="MODULE:FACTORY")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (keep it loopback).")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port; 0 picks a free one (printed).")
-@click.option("--threads", default=4, show_default=True, type=int, help="waitress worker threads.")
+@click.option("--threads", default=8, show_default=True, type=int, help="waitress worker threads.")
 @click.option("--any-factory", is_flag=True,
               help="Also serve any importable factory under /factory/MODULE:FACTORY/ (loopback only).")
 @click.option("--concurrent", is_flag=True,
-              help="Let calls of different sessions run at once (only for adapters that patch no globals).")
+              help="Let different sessions' calls run at once (only for adapters that patch no globals).")
 def serve_adapter(spec: str, host: str, port: int, threads: int, any_factory: bool, concurrent: bool) -> None:
     """Serve the Python adapter factory MODULE:FACTORY over the remote adapter protocol (JSON over HTTP)."""
     try:

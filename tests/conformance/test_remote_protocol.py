@@ -34,13 +34,10 @@ def test_document_is_versioned_and_every_schema_is_valid_json_schema() -> None:
         Draft202012Validator.check_schema({"$defs": DOCUMENT["$defs"], **op.result_schema})
 
 
-def test_every_sync_adapter_method_has_an_operation_and_every_operation_a_method() -> None:
+def test_every_sync_adapter_method_has_an_operation() -> None:
     assert ISSUE_OPERATIONS <= set(OPERATIONS)
     methods = {n for n, f in inspect.getmembers(SyncAdapter, callable) if not n.startswith("_")}
     assert methods <= {op.method for op in OPERATIONS.values()}, methods - {op.method for op in OPERATIONS.values()}
-    for op in OPERATIONS.values():
-        if op.method != "capabilities":
-            assert callable(getattr(SyncAdapter, op.method, None)), op.name
 
 
 def test_disconnect_modes_route_to_their_own_operations() -> None:
@@ -189,7 +186,7 @@ def test_a_broken_adapter_raises_adapter_protocol_error_naming_operation_and_fau
         assert "not JSON" in _caps(url).detail
     with serving(_canned(200, b'{"value": 1}')) as url:
         assert "wrong shape" in _caps(url).detail
-    with serving(_canned(200, b'{"result": {"protocol": "1.0", "capabilities": ["teleport"]}}')) as url:
+    with serving(_canned(200, b'{"result": {"protocol": "1.0", "capabilities": "teleport"}}')) as url:
         assert "wrong shape" in _caps(url).detail
     with serving(_canned(200, b'{"result": {"protocol": "7.3", "capabilities": []}}')) as url:
         assert "wrong protocol version" in _caps(url).detail and "7.3" in _caps(url).detail
@@ -229,3 +226,43 @@ def test_a_protocol_error_inside_a_property_surfaces_as_one_adapter_protocol_err
             suite_tests()["test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first"](
                 RemoteAdapterFactory(url))
     assert info.value.operation == "close" and "not JSON" in info.value.detail  # require() closes its probe first
+
+
+class SlowPass:
+    """``run_pass`` waits until ``summary`` is called in the same session (a status read during a pass)."""
+
+    capabilities = frozenset()
+    events: dict[int, threading.Event] = {}
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        return {"ok": self.released.wait(10), "error": None}
+
+    def summary(self) -> dict[str, Any]:
+        self.released.set()
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+def slow_factory() -> SlowPass:
+    return SlowPass()
+
+
+def test_calls_of_one_session_may_overlap_while_sessions_take_turns() -> None:
+    """D-01/PA-06 read the status or pause while a pass runs: one session's calls overlap without deadlock."""
+    with serving(AdapterService(f"{__name__}:slow_factory")) as url:
+        a = RemoteAdapterFactory(url)()
+        out: list[Any] = []
+        t = threading.Thread(target=lambda: out.append(a.run_pass()))
+        t.start()
+        import time
+
+        time.sleep(0.3)
+        assert a.summary() == {}  # answered while run_pass is still running in the same session
+        t.join(10)
+        assert out == [{"ok": True, "error": None}]
+        a.close()

@@ -268,17 +268,28 @@ def _tenant(document: dict[str, Any], *, live: bool) -> Iterator[Any]:
 @contextmanager
 def world(factory: AdapterFactory, spec: dict[str, Any], settings: dict[str, Any] | None = None, *,
           connect: bool = True, seed_docs: bool = True) -> Iterator[World]:
-    """A fresh tenant from ``spec``, a fresh adapter connected to it, settings applied, docs seeded."""
-    with _tenant(tenant_document(spec), live=live_mode(factory)) as at:
-        adapter = factory()
-        try:
-            w = World(at, adapter, spec)
-            if connect:
-                c = at.credentials
-                adapter.connect(Connection(c.user_name, c.secret, c.integration_code, at.root_url, at.now()))
-                if seed_docs:
-                    w.seed_docs()
-                adapter.apply_settings(settings if settings is not None else base_settings())
-            yield w
-        finally:
+    """A fresh tenant from ``spec``, a fresh adapter connected to it, settings applied, docs seeded.
+
+    The adapter is made first: a remote adapter (or a wrapper around one, like the runner's guard) says by its
+    ``needs_live_mock`` attribute that it can only reach a live mock, whatever the factory looks like.
+    """
+    adapter = factory()
+    closed = False
+    try:
+        live = live_mode(factory) or bool(getattr(adapter, "needs_live_mock", False))
+        with _tenant(tenant_document(spec), live=live) as at:
+            try:
+                w = World(at, adapter, spec)
+                if connect:
+                    c = at.credentials
+                    adapter.connect(Connection(c.user_name, c.secret, c.integration_code, at.root_url, at.now()))
+                    if seed_docs:
+                        w.seed_docs()
+                    adapter.apply_settings(settings if settings is not None else base_settings())
+                yield w
+            finally:
+                closed = True
+                adapter.close()
+    finally:
+        if not closed:
             adapter.close()

@@ -70,3 +70,22 @@ def test_the_urllib_variant_cannot_be_judged_in_process(live_without_requests: N
     with mock.patch("socket.create_connection", side_effect=OSError("no network in tests")), \
             pytest.raises(Exception):  # noqa: B017 - any failure to connect will do
         suite_tests()["test_M03_contacts_match_first_and_last_name_within_the_org"](reference_urllib_factory)
+
+
+class Forwarding:
+    """A wrapper that forwards attributes, like the runner's guard around the adapter under test."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_a_wrapped_remote_adapter_still_runs_live(remote_reference: Any) -> None:
+    def wrapped_factory() -> Forwarding:
+        return Forwarding(remote_reference())
+
+    assert not world.live_mode(wrapped_factory)  # the factory does not say so; the adapter it makes does
+    with override(**FEW):
+        suite_tests()["test_M03_contacts_match_first_and_last_name_within_the_org"](wrapped_factory)

@@ -77,7 +77,10 @@ class AdapterService:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         status, body = self.handle(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"),
                                    _read_body(environ))
-        payload = dumps(body)
+        try:
+            payload = dumps(body)
+        except (TypeError, ValueError) as exc:  # the adapter returned something JSON cannot carry
+            status, payload = 500, dumps(_error("NotSerialisable", f"the result is not JSON-serialisable: {exc}"))
         start_response(f"{status} {_REASONS.get(status, 'Error')}",
                        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]

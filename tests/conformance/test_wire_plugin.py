@@ -15,10 +15,18 @@ REPO = Path(__file__).resolve().parents[2]
 M03 = "test_M03_contacts_match_first_and_last_name_within_the_org"
 
 
+def _plugin() -> list[str]:
+    """``-p conformance.plugin`` only for a checkout: an installed package registers it (twice would be refused)."""
+    from importlib.metadata import entry_points
+
+    return [] if any(ep.name == "conformance" for ep in entry_points(group="pytest11")) else ["-p",
+                                                                                              "conformance.plugin"]
+
+
 def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), "CI": "true"}
     env.pop("PYTEST_XDIST_WORKER", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "conformance.plugin", "--pyargs", "conformance",
+    return subprocess.run([sys.executable, "-m", "pytest", *_plugin(), "--pyargs", "conformance",
                            "-p", "no:cacheprovider", "-p", "no:benchmark", "-n", "0", "-rs", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
 

@@ -5,7 +5,8 @@ source: the client (:mod:`conformance.remote`) and the server (:mod:`conformance
 operation name from :data:`OPERATIONS`, built here from that document. Adding an operation is one entry in the
 document's ``operations`` (its method, argument and result schemas) and the method on ``SyncAdapter``.
 
-Pure: no I/O besides reading the packaged document once at import.
+Pure: no I/O besides reading the packaged document once at import. ``python -m conformance.remote_protocol``
+prints the document; ``--openapi`` prints the same protocol as OpenAPI 3.1 (for server-stub generators).
 """
 
 from __future__ import annotations
@@ -117,5 +118,58 @@ def dumps(value: Any) -> bytes:
     return json.dumps(value, default=json_default, ensure_ascii=False).encode("utf-8")
 
 
+def openapi() -> dict[str, Any]:
+    """The same protocol as an OpenAPI 3.1 document, derived from the table (for server-stub generators).
+
+    ``python -m conformance.remote_protocol --openapi > adapter-protocol.openapi.json``
+    """
+    defs = {k: _rebase(v) for k, v in DOCUMENT["$defs"].items()}
+    error = {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}}
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS.values():
+        body = {"type": "object", "required": ["session", "args"],
+                "properties": {"session": {"type": "string", "minLength": 1}, "args": _rebase(op.args_schema)}}
+        ok = {"type": "object", "required": ["result"], "properties": {"result": _rebase(op.result_schema)}}
+        spec = DOCUMENT["operations"][op.name]
+        paths[f"/{op.name}"] = {"post": {
+            "operationId": op.name, "summary": spec.get("summary", ""),
+            "description": f"SyncAdapter.{op.method}" + (f" with {op.bind}" if op.bind else "")
+                           + (f"; capability {op.capability}" if op.capability else ""),
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "200": {"description": "the result", "content": {"application/json": {"schema": ok}}},
+                "400": {**error, "description": "a request the adapter cannot understand"},
+                "409": {**error, "description": "Refused: the rules require the implementation to refuse"},
+                "500": {**error, "description": "the implementation failed"},
+                "501": {**error, "description": "NotSupported: outside the adapter's capabilities"},
+            }}}
+    return {"openapi": "3.1.0",
+            "info": {"title": DOCUMENT["title"], "version": VERSION, "description": DOCUMENT["description"]},
+            "paths": paths, "components": {"schemas": defs}}
+
+
+def _rebase(schema: Any) -> Any:
+    """``#/$defs/x`` -> ``#/components/schemas/x``."""
+    if isinstance(schema, dict):
+        return {k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" and isinstance(v, str)
+                    else _rebase(v)) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_rebase(v) for v in schema]
+    return schema
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    doc = openapi() if "--openapi" in args else DOCUMENT
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
 __all__ = ["DOCUMENT", "OPERATIONS", "VERSION", "Operation", "compatible", "dumps", "json_default", "major",
-           "operations_for", "route", "schema_errors"]
+           "openapi", "operations_for", "route", "schema_errors"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

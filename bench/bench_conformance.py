@@ -6,6 +6,10 @@ Runs, each in a fresh process with CI=true (derandomized, bounded examples, as C
 
 * ``sync suites``: ``pytest --pyargs conformance`` — the behaviour suites and the
   stateful machine against the reference sync's adapter, the command a third party runs against theirs;
+  three times side by side: ``in-process`` (the mock in the test process, ``requests`` intercepted), ``live``
+  (``--live``: the mock served over loopback HTTP, the adapter in the test process) and ``remote`` (the reference
+  adapter served by ``python -m conformance.serve`` in its own process, ``--sync-adapter=http://127.0.0.1:PORT``:
+  every adapter call and every Autotask call goes over HTTP, as for an adapter in another language);
 * ``mock contract``: tests/conformance/test_api_contract.py and test_real_spec_responses.py — schemathesis and
   the real-spec response checks against the mock;
 * ``mutation kill run``: ``python -m conformance.kill`` — every mutant of the reference sync must be caught.
@@ -29,23 +33,62 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common as c  # noqa: E402
 
+REMOTE_URL = "{adapter_url}"  # replaced by the URL of the adapter server started for that run
+
+
+def _plugin() -> list[str]:
+    """``-p conformance.plugin`` when the package is not installed (a checkout on PYTHONPATH)."""
+    from importlib.metadata import entry_points
+
+    return [] if any(ep.name == "conformance" for ep in entry_points(group="pytest11")) else ["-p",
+                                                                                              "conformance.plugin"]
+
 
 def commands(workers: int) -> dict[str, list[str]]:
     xdist = ["-n", str(workers)] if workers > 1 else ["-p", "no:xdist"]
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *xdist]
+    suites = [*pytest, *_plugin(), "--pyargs", "conformance"]
     return {
-        "sync suites": [*pytest, "--pyargs", "conformance"],
+        "sync suites, in-process": suites,
+        "sync suites, live (--live)": [*suites, "--live"],
+        "sync suites, remote adapter": [*suites, f"--sync-adapter={REMOTE_URL}"],
         "mock contract": [*pytest, "tests/conformance/test_api_contract.py",
                           "tests/conformance/test_real_spec_responses.py"],
         "mutation kill run": [sys.executable, "-m", "conformance.kill"],
     }
 
 
+def _adapter_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """The reference adapter behind ``python -m conformance.serve`` (its own process, port 0)."""
+    import re
+
+    proc = subprocess.Popen([sys.executable, "-m", "conformance.serve", "conformance.adapter:reference_factory",
+                             "--port", "0", "--concurrent"], cwd=c.REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    found = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline() if proc.stdout else "")
+    if not found:
+        proc.kill()
+        raise RuntimeError("the adapter server did not print its URL")
+    return proc, found.group(0)
+
+
 def run_once(cmd: list[str]) -> dict[str, Any]:
     env = {**os.environ, "CI": "true", "HYPOTHESIS_PROFILE": "ci"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(c.REPO), env.get("PYTHONPATH")]))
+    server = None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=c.REPO, env=env, capture_output=True, text=True, timeout=3600)
+    if any(REMOTE_URL in x for x in cmd):
+        server, url = _adapter_server(env)  # its start-up counts: it is part of running the kit remotely
+        cmd = [x.replace(REMOTE_URL, url) for x in cmd]
+    try:
+        proc = subprocess.run(cmd, cwd=c.REPO, env=env, capture_output=True, text=True, timeout=3600)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+            if server.stdout:
+                server.stdout.close()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

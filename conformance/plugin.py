@@ -4,7 +4,15 @@
     # once the entry point is installed (pyproject: [project.entry-points.pytest11] conformance = "conformance.plugin"):
     pytest --pyargs conformance --sync-adapter=mypkg.adapter:make_adapter
 
-Without ``--sync-adapter`` (or ``SYNC_ADAPTER``) the reference adapter is used. The suites are collected from
+    # an adapter in any language, served over the remote adapter protocol (always against the live mock):
+    pytest --pyargs conformance --sync-adapter=http://127.0.0.1:8765
+    # a Python adapter against the mock served over real HTTP instead of in-process interception:
+    pytest --pyargs conformance --sync-adapter=mypkg.adapter:make_adapter --live
+
+Without ``--sync-adapter`` (or ``SYNC_ADAPTER``) the reference adapter is used. ``--live`` (or
+``CONFORMANCE_LIVE=1``) selects live mode (conformance.live); a remote adapter always runs live. An
+:class:`~conformance.errors.AdapterProtocolError` (the adapter does not answer, answers garbage or another protocol
+version) stops the run at once: nothing after it could be judged. The suites are collected from
 ``conformance/suites/{matching,locations_tickets,orphaning,...}.py`` (the modules of ``conformance.kill.SUITE_MODULES``)
 and ``conformance/machine.py`` (their file names do not follow the ``test_*.py`` convention, so this plugin collects
 them). Profiles: ``--hypothesis-profile=conformance-ci``
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,6 +35,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SUITE_FILES = {PACKAGE_DIR / "suites" / f"{n}.py" for n in SUITE_MODULES}  # the same list the kill run uses
 SUITE_FILES.add(PACKAGE_DIR / "machine.py")
 DEFAULT = "conformance.adapter:reference_factory"
+LIVE_ENV = "CONFORMANCE_LIVE"
 
 settings.register_profile("conformance-ci", derandomize=True, max_examples=30, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -36,11 +46,29 @@ settings.register_profile("conformance-deep", max_examples=1000, deadline=None,
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Autotask sync conformance suites")
     group.addoption("--sync-adapter", action="store", default=None, metavar="MODULE:FACTORY",
-                    help="factory of the SyncAdapter under test (default: $SYNC_ADAPTER or the reference adapter)")
+                    help="factory of the SyncAdapter under test, or the URL of a remote adapter "
+                         "(default: $SYNC_ADAPTER or the reference adapter)")
+    group.addoption("--live", action="store_true", default=False,
+                    help="serve the mock over real HTTP on a loopback port instead of intercepting requests "
+                         f"in-process (always on for remote adapters; also ${LIVE_ENV}=1)")
 
 
 def _spec(config: pytest.Config) -> str:
     return config.getoption("--sync-adapter", default=None) or os.environ.get("SYNC_ADAPTER") or DEFAULT
+
+
+_FACTORY = pytest.StashKey[Any]()
+
+
+def _factory(config: pytest.Config) -> Any:
+    """One factory per run (a remote one keeps its connection, its version check and its broken state)."""
+    if _FACTORY not in config.stash:
+        config.stash[_FACTORY] = load_factory(_spec(config))
+    return config.stash[_FACTORY]
+
+
+def _live(config: pytest.Config) -> bool:
+    return bool(config.getoption("--live", default=False)) or os.environ.get(LIVE_ENV, "") not in ("", "0")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,9 +76,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI") and not config.getoption("hypothesis_profile", default=None) \
             and settings._current_profile == "default":  # noqa: SLF001
         settings.load_profile("conformance-ci")
-    from conformance import machine
+    from conformance import machine, world
 
-    machine.SyncMachine.factory = staticmethod(load_factory(_spec(config)))
+    world.use_live_mode(_live(config))
+    machine.SyncMachine.factory = staticmethod(_factory(config))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
@@ -62,8 +91,36 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Mod
 @pytest.fixture
 def sync_adapter_factory(request: pytest.FixtureRequest):
     """The adapter factory under test (``--sync-adapter``)."""
-    return load_factory(_spec(request.config))
+    return _factory(request.config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"conformance: sync adapter {_spec(config)}"
+    from conformance.world import live_mode
+
+    mode = "live mock over HTTP" if live_mode(_factory(config)) else "in-process mock"
+    return f"conformance: sync adapter {_spec(config)} ({mode})"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """A broken adapter protocol ends the run: every later test would only repeat the same line."""
+    outcome = yield
+    from conformance.errors import AdapterProtocolError
+
+    exc = call.excinfo.value if call.excinfo is not None else None
+    found = _find(exc, AdapterProtocolError)
+    if found is not None:
+        item.session.shouldstop = str(found)
+        report = outcome.get_result()
+        report.longrepr = str(found)  # one clear line instead of a traceback through the transport
+
+
+def _find(exc: BaseException | None, kind: type[BaseException]) -> BaseException | None:
+    """``exc`` or the first ``kind`` inside it (hypothesis may wrap failures in an ExceptionGroup)."""
+    if exc is None or isinstance(exc, kind):
+        return exc
+    for inner in getattr(exc, "exceptions", ()) or ():
+        hit = _find(inner, kind)
+        if hit is not None:
+            return hit
+    return _find(exc.__cause__, kind) if exc.__cause__ is not None else None

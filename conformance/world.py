@@ -1,4 +1,13 @@
-"""One example's world: a fresh mock Autotask tenant (in-process) plus a connected adapter.
+"""One example's world: a fresh mock Autotask tenant plus a connected adapter.
+
+Two modes, chosen per run (the suites cannot tell them apart):
+
+* **in-process** (the default for Python adapters, because it is faster): the tenant lives in an app in this
+  process and ``requests`` calls to the real Autotask hosts are routed into it (``mockserver.mock_autotask``);
+  ``Connection.zone_lookup_url`` is ``https://webservices.autotask.net``.
+* **live** (``--live``, and always for remote adapters): the same app is served over real HTTP on a loopback
+  port (:mod:`conformance.live`); ``Connection.zone_lookup_url`` is ``http://127.0.0.1:PORT`` and nothing of
+  the implementation is patched or intercepted.
 
 The suites never reach the implementation except through the adapter; they reach Autotask through the mock's
 REST API (edits, like a technician in the Autotask UI would make them) and its admin API (seeding, faults, the
@@ -53,6 +62,18 @@ def base_settings(**kw: Any) -> dict[str, Any]:
 _base_doc: dict[str, Any] | None = None
 _app = None
 _lock = threading.Lock()
+_live_mode = False
+
+
+def use_live_mode(live: bool = True) -> None:
+    """Run every later example against the live mock (``--live``); remote adapter factories always do."""
+    global _live_mode
+    _live_mode = bool(live)
+
+
+def live_mode(factory: Any = None) -> bool:
+    """Whether examples for ``factory`` run live: the run's choice, or the factory's own need (remote adapters)."""
+    return _live_mode or bool(getattr(factory, "needs_live_mock", False))
 
 
 def _base() -> dict[str, Any]:
@@ -232,22 +253,46 @@ class World:
 
 
 @contextmanager
-def world(factory: AdapterFactory, spec: dict[str, Any], settings: dict[str, Any] | None = None, *,
-          connect: bool = True, seed_docs: bool = True) -> Iterator[World]:
-    """A fresh tenant from ``spec``, a fresh adapter connected to it, settings applied, docs seeded."""
+def _tenant(document: dict[str, Any], *, live: bool) -> Iterator[Any]:
+    """A fresh isolated tenant: in-process (intercepted ``requests``) or on the live mock (real HTTP)."""
+    if live:
+        from conformance.live import live_tenant
+
+        with live_tenant(document) as at:
+            yield at
+        return
     from mockserver import mock_autotask
 
+    with mock_autotask(document, app=shared_app(), isolate=True) as at:
+        yield at
+
+
+@contextmanager
+def world(factory: AdapterFactory, spec: dict[str, Any], settings: dict[str, Any] | None = None, *,
+          connect: bool = True, seed_docs: bool = True) -> Iterator[World]:
+    """A fresh tenant from ``spec``, a fresh adapter connected to it, settings applied, docs seeded.
+
+    The adapter is made first: a remote adapter (or a wrapper around one, like the runner's guard) says by its
+    ``needs_live_mock`` attribute that it can only reach a live mock, whatever the factory looks like.
+    """
     progress.example(spec, settings)  # the runner counts examples and keeps the last one (replay scenarios)
-    with mock_autotask(tenant_document(spec), app=shared_app(), isolate=True) as at:
-        adapter = factory()
-        try:
-            w = World(at, adapter, spec)
-            if connect:
-                c = at.credentials
-                adapter.connect(Connection(c.user_name, c.secret, c.integration_code, at.root_url, at.now()))
-                if seed_docs:
-                    w.seed_docs()
-                adapter.apply_settings(settings if settings is not None else base_settings())
-            yield w
-        finally:
+    adapter = factory()
+    closed = False
+    try:
+        live = live_mode(factory) or bool(getattr(adapter, "needs_live_mock", False))
+        with _tenant(tenant_document(spec), live=live) as at:
+            try:
+                w = World(at, adapter, spec)
+                if connect:
+                    c = at.credentials
+                    adapter.connect(Connection(c.user_name, c.secret, c.integration_code, at.root_url, at.now()))
+                    if seed_docs:
+                        w.seed_docs()
+                    adapter.apply_settings(settings if settings is not None else base_settings())
+                yield w
+            finally:
+                closed = True
+                adapter.close()
+    finally:
+        if not closed:
             adapter.close()

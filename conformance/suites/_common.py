@@ -5,6 +5,11 @@
 *runs* (not at import), from the loaded profile, capped by :data:`EXAMPLE_DIVISOR`, or from :func:`override` (the
 mutant-kill test turns shrinking off there). A test whose ``needs`` the adapter lacks is skipped with
 "adapter does not support X".
+
+No vacuous examples: a property body calls :func:`checked` once it has compared the implementation against an
+expectation. :data:`CHECKS` records, per test, how many examples ran and how many of them checked something, so
+``tests/conformance/test_checked_share.py`` can require that almost every example checks something (an example that
+has nothing to check must be rejected with ``assume`` instead of returning early).
 """
 
 from __future__ import annotations
@@ -16,12 +21,30 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given
+from hypothesis import HealthCheck, assume, example, given
+from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis import settings as hsettings
 
 _override: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("conformance_settings",
                                                                                     default=None)
 EXAMPLE_DIVISOR = 2  # ci profile: 30 // 2 = 15 examples per property; deep: 500
+
+# test name -> [examples that ran to the end (or failed), examples among them that called checked()]
+CHECKS: dict[str, list[int]] = {}
+_checked: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("conformance_checked", default=None)
+
+
+def checked() -> None:
+    """Mark the running example as one that compared the implementation against an expectation."""
+    flag = _checked.get()
+    if flag is not None:
+        flag[0] = True
+
+
+def checked_share(name: str) -> tuple[int, int]:
+    """(examples run, examples that checked something) for the suite test ``name`` since the last reset."""
+    ran, hit = CHECKS.get(name, [0, 0])
+    return ran, hit
 
 
 def current_settings(cap: int | None = None) -> hsettings:
@@ -68,7 +91,19 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
             require(sync_adapter_factory, needs)
 
             def check(**drawn: Any) -> None:
-                body(sync_adapter_factory, **drawn)
+                flag = [False]
+                tok = _checked.set(flag)
+                try:
+                    body(sync_adapter_factory, **drawn)
+                except UnsatisfiedAssumption:
+                    raise  # rejected by assume: not an example that ran
+                except BaseException:
+                    _record(body.__name__, flag[0])
+                    raise
+                else:
+                    _record(body.__name__, flag[0])
+                finally:
+                    _checked.reset(tok)
 
             check.__name__ = check.__qualname__ = body.__name__
             check.__module__ = body.__module__
@@ -92,9 +127,17 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
     return deco
 
 
-def draw_linked(w: Any, data: Any, kind: str, label: str) -> dict[str, Any] | None:
-    """One linked record of ``kind``, drawn by hypothesis (None when the pass linked none: the example is moot)."""
+def _record(name: str, hit: bool) -> None:
+    row = CHECKS.setdefault(name, [0, 0])
+    row[0] += 1
+    row[1] += int(hit)
+
+
+def draw_linked(w: Any, data: Any, kind: str, label: str, state: str | None = None) -> dict[str, Any]:
+    """One linked record of ``kind`` (in ``state`` when given), drawn by hypothesis; an example where the pass
+    linked none has nothing to check and is rejected (``assume``), never silently passed."""
     from hypothesis import strategies as st
 
-    linked = [r for r in w.records(kind) if r["link"]]
-    return data.draw(st.sampled_from(linked), label=label) if linked else None
+    linked = [r for r in w.records(kind) if r["link"] and (state is None or r["link"]["state"] == state)]
+    assume(linked)
+    return data.draw(st.sampled_from(linked), label=label)

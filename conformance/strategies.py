@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.world import MANAGER, QUEUES
+from conformance.world import QUEUES
 
 COMPANY_NAMES = ["Contoso", "Contoso", "contoso", "Contoso ", " Contoso", "Fabrikam"]
 DOC_ORG_NAMES = ["Contoso", "contoso", "Contoso ", " Contoso", "CONTOSO", "Fabrikam", "Initech", ""]
@@ -329,7 +329,8 @@ def parent_tenants(draw: Any, *, max_companies: int = 4) -> dict[str, Any]:
     for i in range(draw(st.integers(2, max_companies))):
         parent = draw(st.sampled_from([None, *(c["id"] for c in companies)])) if companies else None
         companies.append({"id": 1001 + i, "name": draw(st.sampled_from(["Contoso", "Fabrikam", "Initech"])),
-                          "type": draw(st.sampled_from([1, 1, 2])), "parent": parent})
+                          "type": draw(st.sampled_from([1, 1, 2])), "parent": parent,
+                          "classification": draw(st.sampled_from(CLASSIFICATIONS))})
     return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
 
 

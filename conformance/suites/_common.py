@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given
-from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis import settings as hsettings
+from hypothesis.errors import UnsatisfiedAssumption
 
 _override: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("conformance_settings",
                                                                                     default=None)

@@ -136,10 +136,10 @@ def best_assignment(items: list[Any], cands: list[Cand], rank: Callable[[Any, Ca
         used = [c.ref for c in pick if c is not None]
         if len(used) != len(set(used)):
             continue  # M-09: one documentation record, one Autotask record
-        score = tuple(worst if c is None else (0, rank(it, c)) for it, c in zip(items, pick))
+        score = tuple(worst if c is None else (0, rank(it, c)) for it, c in zip(items, pick, strict=True))
         if best is None or score < best:
             best, best_pick = score, pick
-    return {it[0]: (NEW if c is None else c.ref) for it, c in zip(items, best_pick or ())}
+    return {it[0]: (NEW if c is None else c.ref) for it, c in zip(items, best_pick or (), strict=True)}
 
 
 def simple_rank(item: tuple[int, Any], c: Cand) -> tuple | None:

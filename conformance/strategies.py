@@ -48,7 +48,8 @@ def _tie_days(n: int) -> st.SearchStrategy[list[str]]:
 
 @st.composite
 def tenants(draw: Any, *, max_companies: int = 3, max_cis: int = 4, max_contacts: int = 3, docs: bool = True,
-            tickets: bool = False, locations: bool = False) -> dict[str, Any]:
+            tickets: bool = False, locations: bool = False, min_contacts: int = 0,
+            min_orgs: int = 0) -> dict[str, Any]:
     n_co = draw(st.integers(1, max_companies))
     companies = [{"id": 1001 + i, "name": draw(st.sampled_from(COMPANY_NAMES)),
                   "type": draw(st.sampled_from([1, 1, 1, 2])),
@@ -59,7 +60,7 @@ def tenants(draw: Any, *, max_companies: int = 3, max_cis: int = 4, max_contacts
            for i in range(draw(st.integers(0, max_cis)))]
     contacts = [{"id": 30001 + i, "company": draw(st.sampled_from(ids)), "first": draw(st.sampled_from(FIRST)),
                  "last": draw(st.sampled_from(LAST)), "email": draw(st.sampled_from(EMAILS))}
-                for i in range(draw(st.integers(0, max_contacts)))]
+                for i in range(draw(st.integers(min_contacts, max_contacts)))]
     spec: dict[str, Any] = {"companies": companies, "cis": cis, "contacts": contacts, "locations": [], "tickets": []}
     if tickets:
         spec["tickets"] = [{"id": 700001 + i, "company": draw(st.sampled_from(ids)),
@@ -70,14 +71,15 @@ def tenants(draw: Any, *, max_companies: int = 3, max_cis: int = 4, max_contacts
         spec["locations"] = [{"id": 10001 + i, "company": draw(st.sampled_from(ids)), "name": f"Site {i}",
                               "address1": draw(st.sampled_from(["1 Main St", "2 High St"])), "city": "Springfield",
                               "state": "IL"} for i in range(draw(st.integers(0, 2)))]
-    spec["docs"] = draw(documentation(max_orgs=3 if docs else 0))
+    spec["docs"] = draw(documentation(max_orgs=3 if docs else 0, min_orgs=min_orgs if docs else 0))
     return spec
 
 
 @st.composite
-def documentation(draw: Any, *, max_orgs: int = 3, max_configs: int = 3, max_contacts: int = 2) -> list[dict]:
+def documentation(draw: Any, *, max_orgs: int = 3, max_configs: int = 3, max_contacts: int = 2,
+                  min_orgs: int = 0) -> list[dict]:
     """Pre-existing documentation records (created through the platform's API, never pushed: P-07)."""
-    n_org = draw(st.integers(0, max_orgs))
+    n_org = draw(st.integers(min_orgs, max_orgs))
     n_cfg = draw(st.integers(0, max_configs)) if n_org else 0
     n_con = draw(st.integers(0, max_contacts)) if n_org else 0
     days = draw(_tie_days(n_org + n_cfg + n_con))

@@ -47,6 +47,18 @@ def checked_share(name: str) -> tuple[int, int]:
     return ran, hit
 
 
+MIN_CHECKED_SHARE = 0.8
+
+
+def assert_checks_something(name: str, min_share: float = MIN_CHECKED_SHARE) -> None:
+    """The health check: the property ``name`` compared the implementation against an expectation in at least
+    ``min_share`` of the examples it ran (and ran at least one)."""
+    ran, hit = checked_share(name)
+    assert ran > 0, f"{name}: no example ran to the end (every one was rejected)"
+    assert hit >= min_share * ran, (f"{name}: only {hit} of {ran} examples checked something (< {min_share:.0%}); "
+                                    "reject examples with nothing to check (assume) or draw better ones")
+
+
 def current_settings(cap: int | None = None) -> hsettings:
     base = hsettings.default
     n = max(4, base.max_examples // EXAMPLE_DIVISOR)
@@ -133,11 +145,20 @@ def _record(name: str, hit: bool) -> None:
     row[1] += int(hit)
 
 
-def draw_linked(w: Any, data: Any, kind: str, label: str, state: str | None = None) -> dict[str, Any]:
-    """One linked record of ``kind`` (in ``state`` when given), drawn by hypothesis; an example where the pass
-    linked none has nothing to check and is rejected (``assume``), never silently passed."""
+def draw_linked(w: Any, data: Any, kind: str, label: str, settings: dict[str, Any],
+                state: str | None = "enabled") -> dict[str, Any]:
+    """One Autotask record of ``kind`` that the first pass had to link under ``settings`` (the oracle says which),
+    drawn by hypothesis, and its documentation record. A tenant with none has nothing to check and is rejected
+    (``assume``); a sync that did not link the drawn record fails (M-07/CR-01), it is never silently passed."""
     from hypothesis import strategies as st
 
-    linked = [r for r in w.records(kind) if r["link"] and (state is None or r["link"]["state"] == state)]
-    assume(linked)
-    return data.draw(st.sampled_from(linked), label=label)
+    from conformance.suites._oracle import expected_linked
+
+    ids = sorted(expected_linked(w.spec, settings, kind))
+    assume(ids)
+    pid = data.draw(st.sampled_from(ids), label=label)
+    rec = w.linked(kind, pid)
+    assert rec is not None and (state is None or rec["link"]["state"] == state), (
+        f"M-07/CR-01: Autotask {kind} {pid} is in scope under the settings, but after a pass it is "
+        f"{'not linked' if rec is None else rec['link']['state']}")
+    return rec

@@ -296,3 +296,21 @@ def count_states(records: Iterable[dict[str, Any]]) -> dict[str, int]:
         if r["link"] is not None and r["link"]["state"] in COUNT_OF:
             out[COUNT_OF[r["link"]["state"]]] += 1
     return out
+
+
+def expected_linked(spec: dict[str, Any], s: dict[str, Any], kind: str, now: str = "2026-01-01T00:00:00Z") -> set[int]:
+    """Autotask ids of ``kind`` that a first full pass over the tenant ``spec`` must link under settings ``s``
+    (M-07/CR-01 with the scope of §2 and SC-03: a child only when its company is linked). Locations: the spec's own
+    (the mock adds a primary location per company on top)."""
+    companies = {c["id"] for c in spec["companies"] if company_in_scope(c, s)}
+    if kind == "organization":
+        return companies
+    if kind == "contact":
+        return {x["id"] for x in spec["contacts"] if s["contacts_enabled"] and x["company"] in companies}
+    if kind == "configuration":
+        return {x["id"] for x in spec["cis"] if ci_in_scope(x, s) and x["company"] in companies}
+    if kind == "location":
+        return {x["id"] for x in spec["locations"] if s["locations_enabled"] and x["company"] in companies}
+    if kind == "ticket":
+        return {t["id"] for t in spec["tickets"] if ticket_in_scope(t, s, now) and t["company"] in companies}
+    raise ValueError(kind)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from conformance import strategies as S
 from conformance.adapter import Connection
+from conformance.suites import _oracle as O
 from conformance.suites._common import checked, prop
 from conformance.world import world
 
@@ -39,8 +40,9 @@ def test_D03_M16_reconnect_matches_by_key_not_by_old_links(factory: Any, spec: d
     with world(factory, spec, settings) as w:
         w.pass_ok()
         first = spec["companies"][0]
+        assume(first["id"] in O.expected_linked(spec, settings, "organization"))
         old = w.linked("organization", first["id"])
-        assume(old is not None)
+        assert old is not None, f"M-07: in-scope company {first['id']} was not linked by the first pass"
         w.adapter.disconnect("keep")
         w.at_update("Companies", first["id"], companyName="Renamed after disconnect")
         c = w.at.credentials
@@ -62,7 +64,9 @@ def test_D07_option2_deletes_only_linked_organizations_and_their_children(factor
     with world(factory, spec, settings) as w:
         w.pass_ok()
         linked = {int(r["link"]["psa_id"]): r["id"] for r in w.records("organization") if r["link"]}
-        assume(linked)
+        must = O.expected_linked(spec, settings, "organization")
+        assume(must)
+        assert must <= set(linked), f"M-07: in-scope companies {sorted(must - set(linked))} were not linked"
         roles = {pid: data.draw(st.sampled_from(["enabled", "disabled", "orphaned"]), label=f"role of {pid}")
                  for pid in sorted(linked)}
         for pid, role in roles.items():

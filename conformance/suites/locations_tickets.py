@@ -235,7 +235,7 @@ def test_T04_tickets_are_pull_only(factory: Any, spec: dict, data: Any) -> None:
     settings = base_settings(two_way=True, queues=[str(QUEUES["Triage"]), str(QUEUES["Monitoring Alerts"])])
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        t = draw_linked(w, data, "ticket", "ticket")
+        t = draw_linked(w, data, "ticket", "ticket", settings)
         pid = int(t["link"]["psa_id"])
         w.mark()
         try:

@@ -68,7 +68,7 @@ def test_O01_O05_deleted_in_autotask_orphans_and_the_orphan_is_frozen(factory: A
     """A contact deleted in Autotask becomes orphaned (not deleted) and later pulls never write its fields."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        victim = draw_linked(w, data, "contact", "victim")
+        victim = draw_linked(w, data, "contact", "victim", settings)
         w.at_delete("Contacts", int(victim["link"]["psa_id"]))
         w.pass_ok()
         w.pass_ok()
@@ -90,7 +90,7 @@ def test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks(f
     re-linked (enabled), with no duplicates."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        org = draw_linked(w, data, "organization", "org")
+        org = draw_linked(w, data, "organization", "org", settings)
         pid = int(org["link"]["psa_id"])
         ids_before = {k: sorted(str(r["id"]) for r in rs) for k, rs in w.all_records().items()}
         w.at_update("Companies", pid, companyType=2)
@@ -125,7 +125,7 @@ def test_O09_editing_an_orphan_with_two_way_on_writes_nothing(factory: Any, spec
     """An orphan edited and saved in the documentation UI with two-way on is not pushed."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        victim = draw_linked(w, data, "contact", "victim")
+        victim = draw_linked(w, data, "contact", "victim", settings)
         w.at_delete("Contacts", int(victim["link"]["psa_id"]))
         w.pass_ok()
         w.mark()

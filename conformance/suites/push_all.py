@@ -14,7 +14,7 @@ RULES = ["PA-01", "PA-02", "PA-03", "PA-05", "PA-07"]
 
 
 def _org_specs() -> Any:
-    return S.tenants(max_cis=0, max_contacts=0)
+    return S.tenants(max_cis=0, max_contacts=0, min_orgs=1)
 
 
 TYPE_VALUE = {"Customer": "1", "Lead": "2", "Vendor": "7"}  # Companies.companyType of the minimal fixture
@@ -44,7 +44,8 @@ def test_PA02_PA05_push_all_creates_without_matching_and_links(factory: Any, spe
             r = next(r for r in w.records("organization") if r["id"] == rid)
             assert r["link"] and int(r["link"]["psa_id"]) in created and r["link"]["state"] == "enabled", \
                 f"PA-05: pushed org {rid} is not linked to a company it created: {r['link']}"
-        checked()
+        if docs:
+            checked()
 
 
 @prop(rules=["PA-03"], needs={"push_all", "create_record"}, spec=_org_specs(), max_examples=3)

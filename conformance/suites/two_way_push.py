@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance import strategies as S
@@ -71,7 +70,7 @@ def test_P12_psa_wins_on_the_next_pull(factory: Any, spec: dict, settings: dict,
     leaves the Autotask value in the documentation record."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        org = draw_linked(w, data, "organization", "org")
+        org = draw_linked(w, data, "organization", "org", settings)
         try:
             w.adapter.edit_and_save("organization", org["id"], {"name": "Edited in docs"})
         except Refused:
@@ -90,9 +89,9 @@ def test_P13_deleting_in_the_documentation_never_deletes_in_autotask(factory: An
     """Deleting a (disabled) record never deletes anything in Autotask."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        recs = [r for k in ("contact", "configuration", "location") for r in w.records(k) if r["link"]]
-        assume(recs)
-        r = data.draw(st.sampled_from(recs), label="record")
+        kind = data.draw(st.sampled_from([k for k in ("contact", "configuration")
+                                          if O.expected_linked(spec, settings, k)] or ["contact"]), label="kind")
+        r = draw_linked(w, data, kind, "record", settings)
         w.mark()
         w.adapter.disable(r["kind"], r["id"])
         w.adapter.delete_record(r["kind"], r["id"])
@@ -133,7 +132,7 @@ def test_P02_P03_saving_a_mapped_field_pushes_only_that_change(factory: Any, spe
     Autotask immediately (P-02) and leaves Autotask's other fields as they are (Q11: only the changed field)."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        org = draw_linked(w, data, "organization", "org", state="enabled")
+        org = draw_linked(w, data, "organization", "org", settings)
         pid = int(org["link"]["psa_id"])
         w.at_update("Companies", pid, companyName="Renamed in Autotask", companyNumber="AT-777")
         w.mark()
@@ -151,13 +150,13 @@ def test_P02_P03_saving_a_mapped_field_pushes_only_that_change(factory: Any, spe
         checked()
 
 
-@prop(rules=["P-14", "D-01"], needs={"pause", "edit_and_save"}, spec=S.tenants(docs=False))
-def test_P14_while_paused_nothing_is_pushed_or_pulled(factory: Any, spec: dict) -> None:
+@prop(rules=["P-14", "D-01"], needs={"pause", "edit_and_save"}, spec=S.tenants(docs=False),
+      settings=S.scoped_settings(two_way=True), data=st.data())
+def test_P14_while_paused_nothing_is_pushed_or_pulled(factory: Any, spec: dict, settings: dict, data: Any) -> None:
     """While paused, a pass pulls nothing and a save pushes nothing."""
-    with world(factory, spec, base_settings(two_way=True)) as w:
+    with world(factory, spec, settings) as w:
         w.pass_ok()
-        orgs = [r for r in w.records("organization") if r["link"]]
-        assume(orgs)
+        orgs = [draw_linked(w, data, "organization", "org", settings)]
         w.adapter.pause()
         w.mark()
         pid = int(orgs[0]["link"]["psa_id"])
@@ -279,9 +278,10 @@ def test_P11_R05_a_failed_push_shows_the_error_state_and_a_save_retries(factory:
                                                                          data: Any) -> None:
     """When Autotask rejects a push, the record is left in the sync-error state (counted as an error) and Autotask
     keeps its value; once Autotask accepts again, an edit+save without a change pushes and clears the error."""
-    with world(factory, spec, base_settings(two_way=True)) as w:
+    settings = base_settings(two_way=True)
+    with world(factory, spec, settings) as w:
         w.pass_ok()
-        org = draw_linked(w, data, "organization", "org")
+        org = draw_linked(w, data, "organization", "org", settings)
         pid = int(org["link"]["psa_id"])
         old = w.at_get("Companies", pid)["companyName"]
         w.fault({"entity": "Companies", "method": "PATCH", "status": status})

@@ -170,8 +170,12 @@ def test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first(fa
 
 @prop(rules=["M-02", "M-06", "M-08", "M-09", "M-11", "M-14", "SC-02", "FM-C4", "Q1", "Q3", "Q5"],
       needs={"create_record"},
-      examples=tuple({"spec": EDGE[k], "settings": base_settings()}
-                     for k in ("mac_spellings", "both_keys_first", "serial_case_and_blanks")),
+      examples=(*({"spec": EDGE[k], "settings": base_settings()}
+                  for k in ("mac_spellings", "both_keys_first", "serial_case_and_blanks")),
+                # Q3: the settings name a MAC UDF the devices lack → serial only; SC-02 without blank types
+                {"spec": EDGE["mac_spellings"], "settings": base_settings(mac_udf_name="Primary MAC")},
+                {"spec": EDGE["serial_case_and_blanks"],
+                 "settings": base_settings(sync_without_ci_type=False, ci_types=["1"])}),
       spec=S.config_tenants(), settings=S.scoped_settings())
 def test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org(factory: Any, spec: dict,
                                                                            settings: dict) -> None:

@@ -210,13 +210,18 @@ _WINDOW_EDGE = {**_TICKET_EDGE, "docs": _TICKET_EDGE["docs"][:2],
                             _ticket(2, 1001, _N3, QUEUES["Triage"], "2025-09-20T00:00:00Z")]}
 
 
-@prop(rules=["T-02", "SC-07", "Q23"], needs={"create_record"}, examples=({"spec": _WINDOW_EDGE, "months": 1},),
-      spec=S.ticket_tenants(), months=st.sampled_from([None, 1, 3]))
-def test_T02_tickets_outside_the_months_window_are_not_imported(factory: Any, spec: dict, months: Any) -> None:
+_TRIAGE, _BOTH = [str(QUEUES["Triage"])], [str(QUEUES["Triage"]), str(QUEUES["Monitoring Alerts"])]
+
+
+@prop(rules=["T-02", "SC-07", "Q23"], needs={"create_record"},
+      examples=({"spec": _WINDOW_EDGE, "settings": base_settings(queues=_TRIAGE, ticket_months=1)},),
+      spec=S.ticket_tenants(),
+      settings=S.scoped_settings(queues=st.sampled_from([_TRIAGE, _BOTH]), ticket_months=st.sampled_from([None, 1, 3])))
+def test_T02_tickets_outside_the_months_window_are_not_imported(factory: Any, spec: dict, settings: dict) -> None:
     """With "Sync Tickets Updated Within the Last N months" set, a ticket is imported only when it was created or
     updated within N calendar months of now (the tenant clock, ``Connection.now``; activity times are days away
     from the boundary)."""
-    settings = base_settings(queues=[str(QUEUES["Triage"])], ticket_months=months)
+    months = settings["ticket_months"]
     with world(factory, spec, settings) as w:
         w.pass_ok()
         expected, _, out = _expected_tickets(w, spec, settings)

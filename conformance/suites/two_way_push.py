@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance import strategies as S
@@ -236,17 +237,26 @@ def test_P05_P06_an_explicit_save_matches_autotask_or_creates(factory: Any, spec
         checked()
 
 
+ORG_TYPE_VALUE = {"Lead": "2", "Prospect": "3", "Vendor": "7"}  # Companies.companyType of the minimal fixture
+
+
 @prop(rules=["P-08", "FM-C6", "P-05"], needs={"push", "edit_and_save", "create_record"}, max_examples=6,
       org_type=st.sampled_from(["Lead", "Prospect", "Vendor"]),
-      missing=st.sampled_from([("model",), ("manufacturer", "model")]))  # a model needs a manufacturer
-def test_P08_FMC6_records_not_set_to_sync_are_not_pushed(factory: Any, org_type: str, missing: tuple) -> None:
-    """An organization whose type is not selected, and a configuration without a manufacturer or model, are not
-    pushed by an edit+save; an eligible one saved alongside them is."""
+      missing=st.sampled_from([("model",), ("manufacturer", "model")]),  # a model needs a manufacturer
+      # the good configuration is typed "Autotask Default": set to sync only when blank types are (SC-02, P-08)
+      settings=S.scoped_settings(two_way=True, sync_without_ci_type=True,
+                                 account_types=st.sampled_from([["1"], ["1", "2"]])))
+def test_P08_FMC6_records_not_set_to_sync_are_not_pushed(factory: Any, org_type: str, missing: tuple,
+                                                         settings: dict) -> None:
+    """An organization whose type is not selected (under the drawn account types), and a configuration without a
+    manufacturer or model, are not pushed by an edit+save; an eligible one saved alongside them is."""
+    assume(ORG_TYPE_VALUE[org_type] not in settings["account_types"])
     spec = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [], "contacts": [], "locations": [],
             "tickets": [], "docs": []}
-    with world(factory, spec, base_settings(two_way=True)) as w:
+    with world(factory, spec, settings) as w:
         w.pass_ok()
         org = w.linked("organization", 1001)
+        assert org is not None, "M-07: in-scope company 1001 was not linked"
         full = {"name": "Laptop", "configuration_type": "Autotask Default", "manufacturer": "Acme", "model": "X1",
                 "serial_number": "SN-NEW"}
         bad_org = w.adapter.create_record("organization", {"name": "Not synced type", "org_type": org_type},

@@ -145,14 +145,20 @@ def _record(name: str, hit: bool) -> None:
     row[1] += int(hit)
 
 
-def draw_linked(w: Any, data: Any, kind: str, label: str, settings: dict[str, Any],
+def draw_linked(w: Any, data: Any, kind: str, label: str, settings: dict[str, Any] | None = None,
                 state: str | None = "enabled") -> dict[str, Any]:
     """One Autotask record of ``kind`` that the first pass had to link under ``settings`` (the oracle says which),
     drawn by hypothesis, and its documentation record. A tenant with none has nothing to check and is rejected
-    (``assume``); a sync that did not link the drawn record fails (M-07/CR-01), it is never silently passed."""
+    (``assume``); a sync that did not link the drawn record fails (M-07/CR-01), it is never silently passed.
+    Without ``settings`` (older callers) it draws among the records the sync linked, rejecting examples with none."""
     from hypothesis import strategies as st
 
     from conformance.suites._oracle import expected_linked
+
+    if settings is None:
+        linked = [r for r in w.records(kind) if r["link"] and (state is None or r["link"]["state"] == state)]
+        assume(linked)
+        return data.draw(st.sampled_from(linked), label=label)
 
     ids = sorted(expected_linked(w.spec, settings, kind))
     assume(ids)

@@ -169,6 +169,11 @@ def match_configurations(items: list[tuple[int, Any, Any]], cands: list[Cand]) -
     return best_assignment(items, cands, config_rank)
 
 
+def simple_matches(items: list[tuple[int, Any]], cands: list[tuple[str, Any, Any]]) -> dict[int, Any]:
+    """Older call shape: ``cands`` as ``(created_at, ref, key)``; equal creation times fall back to the ref order."""
+    return match_simple(items, [Cand(ref, ca, ref, key=key) for ca, ref, key in cands])
+
+
 def push_match(saved: list[tuple[Any, Any]], companies: list[dict[str, Any]]) -> dict[Any, Any]:
     """P-06 with M-01/M-06/M-08/M-09 on the Autotask side: each save, in the order made, links an unclaimed company
     with exactly its name, the earliest-created one (then the lowest id), else a new company is created."""

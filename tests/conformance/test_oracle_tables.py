@@ -121,3 +121,30 @@ def test_mac_spellings_and_months() -> None:
     assert O.first_valid_mac("not a mac 00:1A:2B:3C:4D:5E") == "001A2B3C4D5E"
     assert O.months_before("2026-03-31T00:00:00Z", 1) == "2026-02-28T00:00:00Z"
     assert O.months_before("2026-01-01T00:00:00Z", 3) == "2025-10-01T00:00:00Z"
+
+
+def test_link_model_table() -> None:
+    """§6/§7 by hand: scope loss orphans an organization and its enabled children (O-03/O-04) but not a disabled
+    child (R-01); a deleted contact is orphaned (O-01); scope return re-links (O-06); contacts off → none (SC-04)."""
+    s = base_settings()
+    at = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Lead Co", "type": 2}],
+          "cis": [{"id": 100001, "company": 1001, "type": 1}, {"id": 100002, "company": 1001, "type": 3}],
+          "contacts": [{"id": 30001, "company": 1001}, {"id": 30002, "company": 1001}, {"id": 30003, "company": 1002}],
+          "locations": [{"id": 10001, "company": 1001}]}
+    m = O.LinkModel()
+    m.full_pass(at, s)
+    assert m.state == {("organization", 1001): "enabled", ("configuration", 100001): "enabled",
+                       ("contact", 30001): "enabled", ("contact", 30002): "enabled", ("location", 10001): "enabled"}
+    m.disable("contact", 30002)
+    at["companies"][0]["type"] = 2
+    m.full_pass(at, s)
+    assert m.counts()["organization"] == {"synced": 0, "orphaned": 1, "disconnected": 0, "errors": 0}
+    assert m.state[("contact", 30001)] == "orphaned" and m.state[("contact", 30002)] == "disabled"
+    at["companies"][0]["type"] = 1
+    at["contacts"] = [x for x in at["contacts"] if x["id"] != 30001]
+    m.full_pass(at, s)
+    assert m.state[("organization", 1001)] == "enabled" and m.state[("configuration", 100001)] == "enabled"
+    assert m.state[("contact", 30001)] == "orphaned"
+    fresh = O.LinkModel()
+    fresh.full_pass(at, base_settings(contacts_enabled=False))
+    assert fresh.linked("contact") == []

@@ -109,7 +109,7 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
                     body(sync_adapter_factory, **drawn)
                 except UnsatisfiedAssumption:
                     raise  # rejected by assume: not an example that ran
-                except BaseException:
+                except Exception:  # a failing example ran (hypothesis' own BaseExceptions, e.g. overruns, did not)
                     _record(body.__name__, flag[0])
                     raise
                 else:

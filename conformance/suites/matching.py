@@ -311,11 +311,12 @@ def test_M10_renames_and_key_changes_update_the_same_record(factory: Any, spec: 
         checked()
 
 
-@prop(rules=["M-12", "R-01", "R-06", "Q9"], needs={"record_controls"}, spec=S.tenants(docs=False),
+@prop(rules=["M-12", "R-01", "R-02", "R-06", "Q9", "Q19"], needs={"record_controls"}, spec=S.tenants(docs=False),
       settings=S.scoped_settings(), data=st.data())
 def test_M12_disabled_records_are_left_alone_and_not_duplicated(factory: Any, spec: dict, settings: dict,
                                                                  data: Any) -> None:
-    """A disabled record is not updated by pulls and its Autotask record does not create a duplicate."""
+    """A disabled record is not updated by pulls and its Autotask record does not create a duplicate; once enabled
+    again, the next pull overwrites it with Autotask's values (R-02)."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
         target = draw_linked(w, data, "organization", "disable", settings)
@@ -330,6 +331,12 @@ def test_M12_disabled_records_are_left_alone_and_not_duplicated(factory: Any, sp
         assert rec["fields"]["name"] == target["fields"]["name"], "R-01/M-12: a pull updated a disabled record"
         assert len(w.records("organization")) == n, "M-12: the disabled record's Autotask company was duplicated"
         assert len(w.by_psa("organization").get(pid, [])) == 1, "M-12: a second record linked to the same company"
+        w.adapter.enable("organization", target["id"])
+        w.pass_ok()
+        rec = next(r for r in w.records("organization") if r["id"] == target["id"])
+        assert rec["link"] == {"psa_id": pid, "state": "enabled"}, f"R-02: enabled again but the link is {rec['link']}"
+        assert rec["fields"]["name"] == "Changed while disabled", \
+            "R-02: after enabling sync, the next pull must overwrite the record with Autotask's values"
         checked()
 
 

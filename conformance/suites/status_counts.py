@@ -17,7 +17,8 @@ from conformance.suites import _oracle as O
 from conformance.suites._common import checked, prop
 from conformance.world import world
 
-RULES = ["ST-03", "ST-05", "O-01", "O-03", "O-04", "O-06", "R-01", "R-02", "M-12", "SC-01", "SC-02", "SC-04", "SC-05"]
+RULES = ["ST-03", "ST-05", "O-01", "O-03", "O-04", "O-06", "R-01", "R-02", "M-12", "SC-01", "SC-02", "SC-04", "SC-05",
+         "SC-11", "SC-13"]
 STATE_OF = {"synced": "enabled", "orphaned": "orphaned", "disconnected": "disabled", "errors": "error"}
 CONTROLLED = ("contact", "configuration", "location")  # leaf kinds: what happens below a disabled org is open
 
@@ -44,17 +45,21 @@ def check_counts(w: Any, expected: dict[str, dict[str, int]] | None = None) -> N
 @prop(rules=RULES, needs={"record_controls"}, spec=S.tenants(), settings=S.sync_settings(), data=st.data())
 def test_ST05_counts_equal_link_states_after_every_operation(factory: Any, spec: dict, settings: dict,
                                                              data: Any) -> None:
-    """After every pass, disable, enable and Autotask edit, synced/orphaned/disconnected/errors equal the number of
-    Autotask records in each state (independently expected from the mock's data and the drawn settings), equal the
-    records' own states, sum to the linked records, and never count unlinked records."""
+    """After every pass, disable, enable, Autotask edit and settings change, synced/orphaned/disconnected/errors
+    equal the number of Autotask records in each state (independently expected from the mock's data and the drawn
+    settings: a setting unchecked orphans what it no longer covers, O-03/SC-11), equal the records' own states, sum
+    to the linked records, and never count unlinked records."""
     model = O.LinkModel()
     with world(factory, spec, settings) as w:
         w.pass_ok()
         model.full_pass(O.read_autotask(w), settings)
         check_counts(w, model.counts())
         for _ in range(data.draw(st.integers(1, 5), label="steps")):
-            op = data.draw(st.sampled_from(["pass", "disable", "enable", "at_edit"]), label="op")
-            if op == "pass":
+            op = data.draw(st.sampled_from(["pass", "disable", "enable", "at_edit", "settings"]), label="op")
+            if op == "settings":  # SC-11/SC-13/O-03: a narrower scope orphans at the next full pass, a wider re-links
+                settings = data.draw(S.sync_settings(), label="new settings")
+                w.adapter.apply_settings(settings)
+            elif op == "pass":
                 w.pass_ok()
                 model.full_pass(O.read_autotask(w), settings)
             elif op in ("disable", "enable"):

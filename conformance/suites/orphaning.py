@@ -7,10 +7,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance import strategies as S
+from conformance.suites import _oracle as O
 from conformance.suites._common import checked, draw_linked, prop
-from conformance.world import world
+from conformance.world import base_settings, world
 
-RULES = ["O-01", "O-03", "O-04", "O-05", "O-06", "O-08", "O-09", "C-11"]
+RULES = ["O-01", "O-03", "O-04", "O-05", "O-06", "O-08", "O-09", "C-11", "SC-11", "SC-13"]
 
 
 def snapshot(w: Any) -> dict[str, list[tuple]]:
@@ -134,4 +135,48 @@ def test_O09_editing_an_orphan_with_two_way_on_writes_nothing(factory: Any, spec
         except Exception:  # noqa: BLE001 - refusing the edit is also fine
             pass
         assert not w.writes(), f"O-09: editing an orphan wrote to Autotask: {w.writes()}"
+        checked()
+
+
+_NARROW = base_settings(contacts_enabled=False, locations_enabled=False, ci_types=["1"], sync_without_ci_type=False,
+                        classification_sync=True, classifications=["2"], sync_without_classification=False)
+_SCOPE_SPEC = {"companies": [{"id": 1001, "name": "Contoso", "type": 1, "classification": 2},
+                             {"id": 1002, "name": "Fabrikam", "type": 1, "classification": None}],
+               "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": None, "type": 1},
+                       {"id": 100002, "company": 1001, "serial": "SN-2", "mac": None, "type": 2},
+                       {"id": 100003, "company": 1001, "serial": None, "mac": None, "type": None},
+                       {"id": 100004, "company": 1002, "serial": "SN-4", "mac": None, "type": 1}],
+               "contacts": [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee"},
+                            {"id": 30002, "company": 1002, "first": "Bob", "last": "Kim"}],
+               "locations": [], "tickets": [], "docs": []}
+
+
+@prop(rules=["O-03", "O-04", "O-06", "SC-04", "SC-05", "SC-11", "SC-13", "Q20"],
+      examples=({"spec": _SCOPE_SPEC, "before": base_settings(), "after": _NARROW},),
+      spec=S.tenants(docs=False, min_contacts=1), before=S.sync_settings(), after=S.sync_settings())
+def test_O03_SC11_a_setting_unchecked_orphans_what_it_no_longer_covers(factory: Any, spec: dict, before: dict,
+                                                                      after: dict) -> None:
+    """Changing the settings (a type, classification, contacts, locations or blank-type switch unchecked or checked)
+    orphans, at the next full pass, every linked record the new settings no longer cover, with its children, and
+    links what they newly cover; switching back re-links the very same records, without duplicates (O-06). The
+    expected states come from the mock's data and the settings (``LinkModel``), not from the implementation."""
+    model = O.LinkModel()
+    with world(factory, spec, before) as w:
+        w.pass_ok()
+        model.full_pass(O.read_autotask(w), before)
+        ids = {k: sorted(str(r["id"]) for r in w.records(k)) for k in ("organization", "contact", "configuration")}
+        for step, s in (("after the change", after), ("after switching back", before)):
+            w.adapter.apply_settings(s)
+            w.pass_ok()
+            model.full_pass(O.read_autotask(w), s)
+            want = model.counts()
+            for kind in ("organization", "contact", "configuration", "location"):
+                got = O.count_states(w.records(kind))
+                assert got == want[kind], (f"O-03/O-06/SC-11 ({step}): {kind} link states {got}, expected {want[kind]} "
+                                           f"from the Autotask data and the settings")
+        for k, before_ids in ids.items():
+            now = sorted(str(r["id"]) for r in w.records(k))
+            assert set(before_ids) <= set(now), f"O-05: {k} records were deleted by a settings change"
+        assert not [pid for pid in model.linked("organization", "enabled")
+                    if w.linked("organization", pid) is None], "O-06: a company in scope again is not linked"
         checked()

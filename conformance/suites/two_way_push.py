@@ -137,6 +137,8 @@ def test_P02_P03_saving_a_mapped_field_pushes_only_that_change(factory: Any, spe
         pid = int(org["link"]["psa_id"])
         w.at_update("Companies", pid, companyName="Renamed in Autotask", companyNumber="AT-777")
         w.mark()
+        # The organization was created by a pull with two-way already on, so it is not a record that existed before
+        # two-way (P-04/P-05): the P-05 "save without a change pushes" exception of P-03 does not apply to it.
         w.adapter.edit_and_save("organization", org["id"], {"unmapped": {"note": "x"}})
         writes = w.writes()
         assert not writes, (f"P-03: a save without a mapped change wrote to Autotask: "

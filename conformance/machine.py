@@ -10,6 +10,9 @@ Checked by the rules themselves
                  Autotask (journal: no POST/PATCH/PUT/DELETE other than queries)
     O-08/C-11    a pass under a persistent fault changes nothing (in particular orphans nothing)
     FM-G1/P-12   after a successful pull, every enabled record's mapped key fields equal Autotask's (PSA wins)
+    M-07/O-03    after a successful pull, every in-scope Autotask company is linked (enabled, or disabled when the
+                 machine disabled it) and every linked out-of-scope one is orphaned or disabled (scope from the
+                 mock's data and the settings, not from the implementation)
 
 On failure hypothesis prints the minimal sequence as runnable code, e.g.::
 
@@ -32,6 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from conformance import strategies as S
 from conformance.adapter import AdapterFactory, Refused, load_factory, reference_factory
+from conformance.suites import _oracle as O
 from conformance.suites._common import current_settings, require
 from conformance.suites.matching import assert_injective
 from conformance.suites.status_counts import check_counts
@@ -70,6 +74,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.w = self._cm.__enter__()
         self.unmapped: dict[tuple[str, Any], dict[str, Any]] = {
             (d["kind"], self.w.doc_ids[d["ref"]]): d["unmapped"] for d in SPEC["docs"]}
+        self.disabled: set[tuple[str, Any]] = set()  # records this machine disabled
 
     def teardown(self) -> None:
         self._cm.__exit__(None, None, None)
@@ -97,6 +102,21 @@ class SyncMachine(RuleBasedStateMachine):
                 at = cis.get(int(r["link"]["psa_id"]))
                 assert at is not None and (r["fields"]["serial_number"] or "") == (at.get("serialNumber") or ""), \
                     f"FM-G1: enabled configuration {r['id']} serial differs from Autotask"
+
+    def _check_companies_linked(self) -> None:
+        settings = base_settings()
+        for c in self.w.at_query("Companies"):
+            rec = self.w.linked("organization", c["id"])
+            spec_like = {"name": c.get("companyName"), "type": c.get("companyType"),
+                         "classification": c.get("classification")}
+            if O.company_in_scope(spec_like, settings):
+                assert rec is not None, f"M-07: in-scope company {c['id']} is not linked after a pass"
+                want = "disabled" if ("organization", rec["id"]) in self.disabled else "enabled"
+                assert rec["link"]["state"] == want, (f"O-06/R-01: in-scope company {c['id']} is "
+                                                      f"{rec['link']['state']}, expected {want}")
+            elif rec is not None:
+                assert rec["link"]["state"] in ("orphaned", "disabled"), \
+                    f"O-03: out-of-scope company {c['id']} is still {rec['link']['state']}"
 
     # ------------------------------------------------------------------ Autotask-side edits
     @rule(company=st.sampled_from([1001, 1002, 1003]), name=st.sampled_from(S.COMPANY_NAMES))
@@ -137,12 +157,14 @@ class SyncMachine(RuleBasedStateMachine):
         r = self._pick(kind, index, lambda r: r["link"] is not None and r["link"]["state"] != "disabled")
         if r is not None:
             self.w.adapter.disable(kind, r["id"])
+            self.disabled.add((kind, r["id"]))
 
     @rule(kind=st.sampled_from(DOC_KINDS), index=st.integers(0, 4))
     def enable_record(self, kind: str, index: int) -> None:
         r = self._pick(kind, index, lambda r: r["link"] is not None and r["link"]["state"] == "disabled")
         if r is not None:
             self.w.adapter.enable(kind, r["id"])
+            self.disabled.discard((kind, r["id"]))
 
     # ------------------------------------------------------------------ passes
     @rule()
@@ -150,6 +172,7 @@ class SyncMachine(RuleBasedStateMachine):
         res = self.w.adapter.run_pass(full=True)
         assert res["ok"], f"a pass against a healthy tenant failed: {res.get('error')}"
         self._check_psa_wins()
+        self._check_companies_linked()
         before = self._snapshot()
         self.w.mark()
         again = self.w.adapter.run_pass(full=True)

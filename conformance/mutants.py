@@ -939,3 +939,55 @@ MUTANTS.update({m.name: m for m in [
     Mutant("unknown_type_pushed_as_default", UnknownTypePushedAsDefault, ("FM-C6", "P-08", "SC-02"),
            ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",), "§16.10"),
 ]})
+
+
+# ======================================================================================================================
+# kit-a (issue 13, part A): mutants proving that three formerly unfailable suite assertions can fail.
+# Each one is the defect the assertion exists for; tests/conformance/test_assertions_bite.py runs the one suite test
+# that must catch it.
+# ======================================================================================================================
+class FailedPassReportsOk(MutantAdapter):
+    """A pass that met failed requests reports success anyway (C-11: the pass must be aborted with an error). It
+    still changes nothing, so only the pass's own ok flag can give it away."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        super().run_pass(full)
+        return {"ok": True, "error": None}
+
+
+class UnmappedSavePushesRecord(MutantAdapter):
+    """A save that changes no mapped field still pushes the record's mapped fields, overwriting whatever changed in
+    Autotask since the last pull (P-03: no write call without a mapped change)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        super().edit_and_save(kind, record_id, changes)
+        rec = self.svc.store.get_record(kind, record_id)
+        if (kind == "organization" and not (set(changes) - {"unmapped"}) and rec is not None
+                and rec.link is not None and rec.link.state == "enabled"):
+            self.svc.client().update("Companies", {"id": rec.link.psa_id, "companyName": rec.fields.get("name")})
+
+
+class DeleteAllTakesDisabled(MutantAdapter):
+    """Option 2 also deletes disabled organizations and their children (Q18/D-07: disabled organizations stay)."""
+
+    def disconnect(self, mode: str) -> None:
+        if mode == "delete":
+            store = self.svc.store
+            for lk in store.links("organization"):
+                if lk.state == "disabled":
+                    for child in ("location", "contact", "configuration", "ticket"):
+                        for r in store.list_records(child, [lk.record_id]):
+                            store.delete_record(child, r.id)
+                    store.delete_record("organization", lk.record_id)
+        super().disconnect(mode)
+
+
+KIT_A_MUTANTS = (
+    Mutant("failed_pass_reports_ok", FailedPassReportsOk, ("C-11", "O-08"),
+           ("test_O08_C11_a_failed_or_partial_fetch_changes_nothing",), "§16.1"),
+    Mutant("unmapped_save_pushes_record", UnmappedSavePushesRecord, ("P-03", "Q11"),
+           ("test_P02_P03_saving_a_mapped_field_pushes_only_that_change",), "§16.6"),
+    Mutant("delete_all_takes_disabled", DeleteAllTakesDisabled, ("D-07", "Q18"),
+           ("test_D07_option2_deletes_only_linked_organizations_and_their_children",), "§16.8"),
+)
+MUTANTS.update({m.name: m for m in KIT_A_MUTANTS})

@@ -1,9 +1,12 @@
 """Hypothesis strategies: tenants, Autotask-side edits, documentation-side edits, settings, fault schedules.
 
-Tenants are deliberately tiny (a handful of records) and deliberately nasty: names that collide exactly, by case
-or by a trailing space (M-06), serials and MACs shared between devices and organizations (M-02, M-14), MACs
-spelled differently (Q1), blank keys (M-11), out-of-scope company and device types (SC-01, SC-02), and
-pre-existing documentation records with distinct creation times for the tie-breaks (M-08).
+Tenants are deliberately tiny (a handful of records) and deliberately nasty, with the edge cases the rules name
+drawn often rather than left to chance: names and e-mails that differ only by case or a surrounding space (M-06,
+Q1, CR-05), serials that differ only by case or a trailing space (M-02, M-06), MACs in every spelling Q1/Q3 allow
+(colons, hyphens, Cisco dots, bare hex, either case, several MACs in one UDF value), serials and MACs shared
+between devices and organizations (M-02, M-14), blank keys (M-11), out-of-scope company and device types and
+classifications (SC-01, SC-02), and pre-existing documentation records with creation times that tie (M-08, Q5).
+:func:`sync_settings` draws every setting of §2/§8 that the adapter protocol exposes.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ from hypothesis import strategies as st
 
 from conformance.world import QUEUES
 
-COMPANY_NAMES = ["Contoso", "Contoso", "contoso", "Contoso ", "Fabrikam"]
-DOC_ORG_NAMES = ["Contoso", "contoso", "Contoso ", "Fabrikam", "Initech", ""]
-SERIALS = ["SN-1", "SN-2", "sn-1", "", None]
-MACS = ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "00:1A:2B:3C:4D:5F", "", None]
-FIRST = ["Ann", "ann", "Bob"]
-LAST = ["Lee", "Lee ", "Kim"]
+COMPANY_NAMES = ["Contoso", "Contoso", "contoso", "Contoso ", " Contoso", "Fabrikam"]
+DOC_ORG_NAMES = ["Contoso", "contoso", "Contoso ", " Contoso", "CONTOSO", "Fabrikam", "Initech", ""]
+# M-02/M-06: exact serials: a case variant and a trailing space are different serials; blanks never match (M-11)
+SERIALS = ["SN-1", "SN-2", "sn-1", "SN-1 ", "", None]
+# Q1/Q3: one device MAC in every spelling, a second MAC, a UDF value holding two MACs (the first valid one counts)
+MAC_SPELLINGS = ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "001a.2b3c.4d5e", "001A2B3C4D5E", "00:1a:2B:3c:4D:5e"]
+MACS = [*MAC_SPELLINGS, "00:1A:2B:3C:4D:5F", "", None]
+AT_MACS = [*MACS, "00-1A-2B-3C-4D-5F, 00:1a:2b:3c:4d:5e", "not a mac 00:1A:2B:3C:4D:5E"]
+FIRST = ["Ann", "ann", "Ann ", "Bob"]
+LAST = ["Lee", "Lee ", "LEE", "Kim"]
+EMAILS = [None, "ann.lee@contoso.com", "Ann.Lee@Contoso.com", "ann.lee@contoso.com "]  # CR-05: pulled exactly
+CLASSIFICATIONS = [None, None, 2, 3]  # ClassificationIcons of the minimal fixture (Gold, Silver); None = blank
 IN_TYPES = (1,)  # Companies.companyType selected by base_settings
 CI_TYPES = [1, 2, 3, None]  # 3 is not selected by base_settings; None is blank
 TICKET_NUMBERS = ["T20260101.0001", "T20260101.0002"]
@@ -30,18 +39,28 @@ def _days(n: int) -> st.SearchStrategy[list[str]]:
     return st.permutations(range(1, 29)).map(lambda p: [f"2025-02-{d:02d}T00:00:00Z" for d in p[:n]])
 
 
+def _tie_days(n: int) -> st.SearchStrategy[list[str]]:
+    """n creation instants of which several are often equal (M-08 ties, decided by the lowest id: Q5)."""
+    ties = st.lists(st.integers(1, 3), min_size=n, max_size=n).map(
+        lambda ds: [f"2025-02-{d:02d}T00:00:00Z" for d in ds])
+    return st.one_of(_days(n), ties)
+
+
 @st.composite
 def tenants(draw: Any, *, max_companies: int = 3, max_cis: int = 4, max_contacts: int = 3, docs: bool = True,
-            tickets: bool = False, locations: bool = False) -> dict[str, Any]:
+            tickets: bool = False, locations: bool = False, min_contacts: int = 0,
+            min_orgs: int = 0) -> dict[str, Any]:
     n_co = draw(st.integers(1, max_companies))
     companies = [{"id": 1001 + i, "name": draw(st.sampled_from(COMPANY_NAMES)),
-                  "type": draw(st.sampled_from([1, 1, 1, 2]))} for i in range(n_co)]
+                  "type": draw(st.sampled_from([1, 1, 1, 2])),
+                  "classification": draw(st.sampled_from(CLASSIFICATIONS))} for i in range(n_co)]
     ids = [c["id"] for c in companies]
     cis = [{"id": 100001 + i, "company": draw(st.sampled_from(ids)), "serial": draw(st.sampled_from(SERIALS)),
-            "mac": draw(st.sampled_from(MACS)), "type": draw(st.sampled_from(CI_TYPES))}
+            "mac": draw(st.sampled_from(AT_MACS)), "type": draw(st.sampled_from(CI_TYPES))}
            for i in range(draw(st.integers(0, max_cis)))]
     contacts = [{"id": 30001 + i, "company": draw(st.sampled_from(ids)), "first": draw(st.sampled_from(FIRST)),
-                 "last": draw(st.sampled_from(LAST))} for i in range(draw(st.integers(0, max_contacts)))]
+                 "last": draw(st.sampled_from(LAST)), "email": draw(st.sampled_from(EMAILS))}
+                for i in range(draw(st.integers(min_contacts, max_contacts)))]
     spec: dict[str, Any] = {"companies": companies, "cis": cis, "contacts": contacts, "locations": [], "tickets": []}
     if tickets:
         spec["tickets"] = [{"id": 700001 + i, "company": draw(st.sampled_from(ids)),
@@ -52,17 +71,18 @@ def tenants(draw: Any, *, max_companies: int = 3, max_cis: int = 4, max_contacts
         spec["locations"] = [{"id": 10001 + i, "company": draw(st.sampled_from(ids)), "name": f"Site {i}",
                               "address1": draw(st.sampled_from(["1 Main St", "2 High St"])), "city": "Springfield",
                               "state": "IL"} for i in range(draw(st.integers(0, 2)))]
-    spec["docs"] = draw(documentation(max_orgs=3 if docs else 0))
+    spec["docs"] = draw(documentation(max_orgs=3 if docs else 0, min_orgs=min_orgs if docs else 0))
     return spec
 
 
 @st.composite
-def documentation(draw: Any, *, max_orgs: int = 3, max_configs: int = 3, max_contacts: int = 2) -> list[dict]:
+def documentation(draw: Any, *, max_orgs: int = 3, max_configs: int = 3, max_contacts: int = 2,
+                  min_orgs: int = 0) -> list[dict]:
     """Pre-existing documentation records (created through the platform's API, never pushed: P-07)."""
-    n_org = draw(st.integers(0, max_orgs))
+    n_org = draw(st.integers(min_orgs, max_orgs))
     n_cfg = draw(st.integers(0, max_configs)) if n_org else 0
     n_con = draw(st.integers(0, max_contacts)) if n_org else 0
-    days = draw(_days(n_org + n_cfg + n_con))
+    days = draw(_tie_days(n_org + n_cfg + n_con))
     out: list[dict[str, Any]] = []
     for i in range(n_org):
         out.append({"kind": "organization", "ref": f"o{i}", "created_at": days.pop(),
@@ -88,9 +108,10 @@ def org_tenants(draw: Any) -> dict[str, Any]:
     companies = [{"id": 1001 + i, "name": draw(st.sampled_from(names)), "type": 1}
                  for i in range(draw(st.integers(1, 3)))]
     n = draw(st.integers(1, 4))
-    days = draw(_days(n))
+    days = draw(_tie_days(n))
     docs = [{"kind": "organization", "ref": f"o{i}", "created_at": days.pop(),
-             "fields": {"name": draw(st.sampled_from(names + ["Contoso ", ""]))}, "unmapped": {"passwords": [str(i)]}}
+             "fields": {"name": draw(st.sampled_from(names + ["Contoso ", " Contoso", ""]))},
+             "unmapped": {"passwords": [str(i)]}}
             for i in range(n)]
     return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": docs}
 
@@ -101,10 +122,10 @@ def config_tenants(draw: Any, *, max_cis: int = 4, max_configs: int = 4) -> dict
     with colliding, blank and differently spelled serials and MACs (M-02, M-08, M-11, M-14)."""
     companies = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
     cis = [{"id": 100001 + i, "company": draw(st.sampled_from([1001, 1001, 1002])),
-            "serial": draw(st.sampled_from(SERIALS)), "mac": draw(st.sampled_from(MACS)),
+            "serial": draw(st.sampled_from(SERIALS)), "mac": draw(st.sampled_from(AT_MACS)),
             "type": draw(st.sampled_from([1, 2, None]))} for i in range(draw(st.integers(1, max_cis)))]
     n = draw(st.integers(1, max_configs))
-    days = draw(_days(n + 2))
+    days = draw(_tie_days(n + 2))
     docs: list[dict[str, Any]] = [
         {"kind": "organization", "ref": "o0", "created_at": days.pop(), "fields": {"name": "Contoso"},
          "unmapped": {}},
@@ -118,15 +139,43 @@ def config_tenants(draw: Any, *, max_cis: int = 4, max_configs: int = 4) -> dict
     return {"companies": companies, "cis": cis, "contacts": [], "locations": [], "tickets": [], "docs": docs}
 
 
-def sync_settings() -> st.SearchStrategy[dict[str, Any]]:
-    """Scope settings over the tenant's picklists (SC-01..SC-05); always valid (SC-08/SC-09 satisfied)."""
+SETTING_CHOICES: dict[str, list[Any]] = {
+    # SC-01: account types (1 Customer is the one the tenants mostly use; 2 Lead) and classifications
+    "account_types": [["1"], ["1"], ["1", "2"]],
+    "classification_sync": [False, False, True],
+    "classifications": [["2"], ["2", "3"], []],
+    "sync_without_classification": [True, False],
+    # SC-02: CI types (3 Server is often left out) and blank-type devices ("Autotask Default")
+    "ci_types": [["1", "2"], ["1"], ["1", "2", "3"], []],
+    "sync_without_ci_type": [True, False],
+    "contacts_enabled": [True, True, False],  # SC-04
+    "locations_enabled": [True, False],  # SC-05
+    "queues": [[str(QUEUES["Triage"])], [str(QUEUES["Triage"]), str(QUEUES["Monitoring Alerts"])], []],  # SC-07
+    "ticket_months": [None, 1, 3],  # SC-07/T-02
+    "two_way": [False, True],  # §8
+    "mac_udf_name": ["MAC Address", "MAC Address", "Primary MAC"],  # Q3: a UDF the devices lack → serial only
+}
+
+
+def sync_settings(**fixed: Any) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid settings (SC-08/SC-09 satisfied: the fixture's full-licence administrator as Default Account Manager,
+    a material code and a product category) with every other §2/§8 setting of the adapter protocol drawn from
+    :data:`SETTING_CHOICES`. ``fixed`` pins settings a property needs (its narrower strategy: e.g.
+    ``sync_settings(contacts_enabled=True)``); a value that is a strategy is drawn from it instead."""
     from conformance.world import base_settings
 
-    return st.builds(
-        lambda at, ci, blank, contacts: base_settings(account_types=at, ci_types=ci, sync_without_ci_type=blank,
-                                                      contacts_enabled=contacts),
-        st.sampled_from([["1"], ["1", "2"]]), st.sampled_from([["1", "2"], ["1"], ["1", "2", "3"], []]),
-        st.booleans(), st.booleans())
+    parts: dict[str, st.SearchStrategy[Any]] = {}
+    for key, choices in SETTING_CHOICES.items():
+        v = fixed.get(key, st.sampled_from(choices))
+        parts[key] = v if isinstance(v, st.SearchStrategy) else st.just(v)
+    rest = {k: v for k, v in fixed.items() if k not in SETTING_CHOICES}
+    return st.fixed_dictionaries(parts).map(lambda d: base_settings(**{**d, **rest}))
+
+
+def scoped_settings(**fixed: Any) -> st.SearchStrategy[dict[str, Any]]:
+    """:func:`sync_settings` with companies of type 1 and no classification in scope (SC-01 satisfied), for the
+    properties whose rules are about what happens inside linked organizations."""
+    return sync_settings(**{"account_types": ["1"], "classification_sync": False, **fixed})
 
 
 # ------------------------------------------------------------------------------------ Autotask-side edits
@@ -282,7 +331,8 @@ def parent_tenants(draw: Any, *, max_companies: int = 4) -> dict[str, Any]:
     for i in range(draw(st.integers(2, max_companies))):
         parent = draw(st.sampled_from([None, *(c["id"] for c in companies)])) if companies else None
         companies.append({"id": 1001 + i, "name": draw(st.sampled_from(["Contoso", "Fabrikam", "Initech"])),
-                          "type": draw(st.sampled_from([1, 1, 2])), "parent": parent})
+                          "type": draw(st.sampled_from([1, 1, 2])), "parent": parent,
+                          "classification": draw(st.sampled_from(CLASSIFICATIONS))})
     return {"companies": companies, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
 
 

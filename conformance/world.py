@@ -296,3 +296,15 @@ def world(factory: AdapterFactory, spec: dict[str, Any], settings: dict[str, Any
     finally:
         if not closed:
             adapter.close()
+
+
+def add_resource(w: World, first: str, last: str, *, license_type: int = 1, active: bool = True) -> int:
+    """Create an Autotask resource through the mock's admin API (a second Default Account Manager choice, SC-08:
+    licence 1 is a full licence, 7 an API-only user); returns its id."""
+    user = f"{first}.{last}".lower()
+    domain = "MINIMAL.APIUSER.com" if license_type == 7 else "northwind-msp.com"
+    status, body = w.at.admin.request("POST", f"/_mock/tenants/{w.at.tenant_name}/records", body={"Resources": [
+        {"firstName": first, "lastName": last, "userName": user, "email": f"{user}@{domain}",
+         "licenseType": license_type, "isActive": active, "resourceType": "Employee"}]})
+    assert status < 300, f"the mock refused the resource: {status} {body}"
+    return int(body["created"]["Resources"][0])

@@ -5,6 +5,11 @@
 *runs* (not at import), from the loaded profile, capped by :data:`EXAMPLE_DIVISOR`, or from :func:`override` (the
 mutant-kill test turns shrinking off there). A test whose ``needs`` the adapter lacks is skipped with
 "adapter does not support X".
+
+No vacuous examples: a property body calls :func:`checked` once it has compared the implementation against an
+expectation. :data:`CHECKS` records, per test, how many examples ran and how many of them checked something, so
+``tests/conformance/test_checked_share.py`` can require that almost every example checks something (an example that
+has nothing to check must be rejected with ``assume`` instead of returning early).
 """
 
 from __future__ import annotations
@@ -16,12 +21,42 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given
+from hypothesis import HealthCheck, assume, example, given
 from hypothesis import settings as hsettings
+from hypothesis.errors import UnsatisfiedAssumption
 
 _override: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("conformance_settings",
                                                                                     default=None)
 EXAMPLE_DIVISOR = 2  # ci profile: 30 // 2 = 15 examples per property; deep: 500
+
+# test name -> [examples that ran to the end (or failed), examples among them that called checked()]
+CHECKS: dict[str, list[int]] = {}
+_checked: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("conformance_checked", default=None)
+
+
+def checked() -> None:
+    """Mark the running example as one that compared the implementation against an expectation."""
+    flag = _checked.get()
+    if flag is not None:
+        flag[0] = True
+
+
+def checked_share(name: str) -> tuple[int, int]:
+    """(examples run, examples that checked something) for the suite test ``name`` since the last reset."""
+    ran, hit = CHECKS.get(name, [0, 0])
+    return ran, hit
+
+
+MIN_CHECKED_SHARE = 0.8
+
+
+def assert_checks_something(name: str, min_share: float = MIN_CHECKED_SHARE) -> None:
+    """The health check: the property ``name`` compared the implementation against an expectation in at least
+    ``min_share`` of the examples it ran (and ran at least one)."""
+    ran, hit = checked_share(name)
+    assert ran > 0, f"{name}: no example ran to the end (every one was rejected)"
+    assert hit >= min_share * ran, (f"{name}: only {hit} of {ran} examples checked something (< {min_share:.0%}); "
+                                    "reject examples with nothing to check (assume) or draw better ones")
 
 
 def current_settings(cap: int | None = None) -> hsettings:
@@ -68,7 +103,19 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
             require(sync_adapter_factory, needs)
 
             def check(**drawn: Any) -> None:
-                body(sync_adapter_factory, **drawn)
+                flag = [False]
+                tok = _checked.set(flag)
+                try:
+                    body(sync_adapter_factory, **drawn)
+                except UnsatisfiedAssumption:
+                    raise  # rejected by assume: not an example that ran
+                except Exception:  # a failing example ran (hypothesis' own BaseExceptions, e.g. overruns, did not)
+                    _record(body.__name__, flag[0])
+                    raise
+                else:
+                    _record(body.__name__, flag[0])
+                finally:
+                    _checked.reset(tok)
 
             check.__name__ = check.__qualname__ = body.__name__
             check.__module__ = body.__module__
@@ -92,9 +139,32 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
     return deco
 
 
-def draw_linked(w: Any, data: Any, kind: str, label: str) -> dict[str, Any] | None:
-    """One linked record of ``kind``, drawn by hypothesis (None when the pass linked none: the example is moot)."""
+def _record(name: str, hit: bool) -> None:
+    row = CHECKS.setdefault(name, [0, 0])
+    row[0] += 1
+    row[1] += int(hit)
+
+
+def draw_linked(w: Any, data: Any, kind: str, label: str, settings: dict[str, Any] | None = None,
+                state: str | None = "enabled") -> dict[str, Any]:
+    """One Autotask record of ``kind`` that the first pass had to link under ``settings`` (the oracle says which),
+    drawn by hypothesis, and its documentation record. A tenant with none has nothing to check and is rejected
+    (``assume``); a sync that did not link the drawn record fails (M-07/CR-01), it is never silently passed.
+    Without ``settings`` (older callers) it draws among the records the sync linked, rejecting examples with none."""
     from hypothesis import strategies as st
 
-    linked = [r for r in w.records(kind) if r["link"]]
-    return data.draw(st.sampled_from(linked), label=label) if linked else None
+    from conformance.suites._oracle import expected_linked
+
+    if settings is None:
+        linked = [r for r in w.records(kind) if r["link"] and (state is None or r["link"]["state"] == state)]
+        assume(linked)
+        return data.draw(st.sampled_from(linked), label=label)
+
+    ids = sorted(expected_linked(w.spec, settings, kind))
+    assume(ids)
+    pid = data.draw(st.sampled_from(ids), label=label)
+    rec = w.linked(kind, pid)
+    assert rec is not None and (state is None or rec["link"]["state"] == state), (
+        f"M-07/CR-01: Autotask {kind} {pid} is in scope under the settings, but after a pass it is "
+        f"{'not linked' if rec is None else rec['link']['state']}")
+    return rec

@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.suites._common import prop
+from conformance.suites._common import checked, prop
 from conformance.world import QUEUES, base_settings, world
 
 RULES = ["PA-01", "PA-05", "PA-06", "PA-07", "D-01", "D-02", "D-04", "D-07", "Q18", "P-14", "ST-01", "ST-02"]
@@ -100,6 +100,7 @@ def test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets
         for kind, links in linked_before.items():
             now = {r["id"]: r["link"] for r in w.records(kind) if r["id"] in links}
             assert now == links, f"PA-07: push-all changed the links of {kind} records the pass had linked"
+    checked()
 
 
 # ============================================================== PA-06: progress in the status column, final log
@@ -134,6 +135,7 @@ def test_PA06_push_all_shows_progress_and_ends_with_a_completion_log(factory: An
             f"PA-06: the last push-all log entry is not a completion entry: {new_logs[-1]!r}")
         final = w.adapter.integration_status()
         assert final not in set(during), f"PA-06: after push-all the status still shows it running: {final!r}"
+    checked()
 
 
 # ============================================================== D-02 / D-07 / Q18 with orphans and disabled records
@@ -176,6 +178,7 @@ def test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records(factory: Any,
                 assert not shown, f"D-02: {k} records still show a sync state after Option 1: {shown}"
                 key = lambda r: (r["id"], repr(r["fields"]), repr(r["unmapped"]))  # noqa: E731
                 assert sorted(map(key, rs)) == sorted(map(key, before[k])), f"D-02: Option 1 changed {k} data"
+            checked()
             return
         left = {r["id"] for r in after["organization"]}
         assert org[1001] not in left and org[1002] not in left, (
@@ -186,6 +189,7 @@ def test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records(factory: Any,
             assert not [r for r in after[k] if r["org_id"] in gone], f"D-04: {k} children of deleted orgs survived"
         assert [r["id"] for r in after["contact"] if r["org_id"] == org[1003]], \
             "Q18: the children of the kept (disabled) organization were deleted"
+    checked()
 
 
 # ============================================================== D-01: pause while a pass is running
@@ -227,3 +231,4 @@ def test_D01_pause_lets_the_running_pass_finish_and_stops_the_next(factory: Any)
         w.adapter.resume()
         w.pass_ok()
         assert w.linked("organization", 1001)["fields"]["name"] == "Renamed while paused", "D-01: resume did not resume"
+    checked()

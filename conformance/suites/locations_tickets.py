@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conformance import strategies as S
 from conformance.adapter import Refused
 from conformance.suites import _oracle as O
-from conformance.suites._common import draw_linked, prop
+from conformance.suites._common import checked, draw_linked, prop
 from conformance.world import BASE_TIME, QUEUES, base_settings, world
 
 RULES = ["M-04", "M-05", "T-01", "T-02", "T-03", "T-04", "T-06", "FM-O3", "Q16", "Q23", "Q25"]
@@ -81,18 +81,37 @@ _LOC_EDGE = {"companies": S.TWO_COMPANIES, "cis": [], "contacts": [], "tickets":
                       _loc("l0", "o0", 1, _CANADA), _loc("l1", "o0", 9, _BASE), _loc("l2", "o0", 3, _BASE),
                       _loc("l3", "o1", 2, _SUITE), _loc("l4", "o0", 4, _BLANK)]}
 
+# M-08/Q5: two documentation locations with one address created at the same instant (the lower id wins), a variant
+# that differs only by the case of the city and one that differs by a trailing space in Address 1 (M-06).
+_LOC_TIE = {**_LOC_EDGE,
+            "locations": [{"id": 10001, "company": 1001, "name": "HQ", "address1": _BASE[0], "address2": None,
+                           "city": _BASE[2], "state": _BASE[3], "country": 237},
+                          {"id": 10002, "company": 1001, "name": "Annex", "address1": _BASE[0] + " ", "address2": None,
+                           "city": _BASE[2], "state": _BASE[3], "country": 237}],
+            "docs": [*_LOC_EDGE["docs"][:2], _loc("l0", "o0", 4, _BASE), _loc("l1", "o0", 4, _BASE),
+                     _loc("l2", "o0", 1, (_BASE[0], None, _BASE[2].upper(), _BASE[3], 237))]}
 
-@prop(rules=["M-04", "M-06", "M-08", "M-09", "M-11", "M-14", "Q25", "CR-05", "SC-05"], needs={"create_record"},
-      examples=({"spec": _LOC_EDGE},), spec=S.location_tenants())
-def test_M04_locations_match_on_the_full_address_within_the_org(factory: Any, spec: dict) -> None:
-    """An Autotask location links to the earliest unclaimed location of its own organization with the same
-    Address 1, Address 2, City, State/Province and Country (exact; names play no part), otherwise to a new one; a
-    blank address never matches; two Autotask locations with one address claim two records (Q25)."""
-    settings = base_settings(locations_enabled=True)
+
+@prop(rules=["M-04", "M-06", "M-08", "M-09", "M-11", "M-14", "Q5", "Q25", "CR-05", "SC-05"], needs={"create_record"},
+      examples=({"spec": _LOC_EDGE, "settings": base_settings(locations_enabled=True)},
+                {"spec": _LOC_TIE, "settings": base_settings(locations_enabled=True)},
+                {"spec": _LOC_EDGE, "settings": base_settings(locations_enabled=False)}),
+      spec=S.location_tenants(), settings=S.scoped_settings(locations_enabled=st.sampled_from([True, True, False])))
+def test_M04_locations_match_on_the_full_address_within_the_org(factory: Any, spec: dict, settings: dict) -> None:
+    """With location sync on, an Autotask location links to the earliest unclaimed location (equal times: lowest
+    id) of its own organization with the same Address 1, Address 2, City, State/Province and Country (exact: case
+    and spaces count; names play no part), otherwise to a new one; a blank address never matches; two Autotask
+    locations with one address claim two records (Q25). With location sync off no location is pulled (SC-05)."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
         org_of = _org_of_company(w)
         assert set(org_of) == {1001, 1002}, "M-01: the companies should link their pre-existing organizations"
+        if not settings["locations_enabled"]:
+            assert not [r for r in w.records("location") if r["link"]], "SC-05: location sync is off but " \
+                                                                        "locations were linked"
+            assert len(w.records("location")) == len(_refs(w, "location")), "SC-05: locations were created"
+            checked()
+            return
         at_locs = w.at_query("CompanyLocations")
         expected: dict[int, Any] = {}
         org_of_psa: dict[int, Any] = {}
@@ -100,11 +119,11 @@ def test_M04_locations_match_on_the_full_address_within_the_org(factory: Any, sp
             items = [(x["id"], O.location_key(x.get("address1"), x.get("address2"), x.get("city"), x.get("state"),
                                               S.COUNTRY_LABEL.get(x.get("countryID"), str(x.get("countryID")))))
                      for x in at_locs if x["companyID"] == cid]
-            cands = [(d["created_at"], d["ref"], O.location_key(*(d["fields"][f] for f in
-                                                                  ("address1", "address2", "city", "region",
-                                                                   "country"))))
+            cands = [O.Cand(d["ref"], d["created_at"], w.doc_ids[d["ref"]],
+                            key=O.location_key(*(d["fields"][f] for f in
+                                                 ("address1", "address2", "city", "region", "country"))))
                      for d in spec["docs"] if d["kind"] == "location" and w.doc_ids[d["org"]] == org_of[cid]]
-            expected.update(O.simple_matches(items, cands))
+            expected.update(O.match_simple(items, cands))
             org_of_psa.update({x["id"]: org_of[cid] for x in at_locs if x["companyID"] == cid})
         linked = _check_matches(w, "location", expected, org_of_psa, "M-04")
         for x in at_locs:
@@ -113,6 +132,10 @@ def test_M04_locations_match_on_the_full_address_within_the_org(factory: Any, sp
             want = (x.get("address1"), x.get("address2"), x.get("city"), x.get("state"))
             assert O.composite_key(*got) == O.composite_key(*want), \
                 f"CR-05/FM-G1: location {x['id']} holds {got}, Autotask has {want}"
+        n_new = sum(ref == O.NEW for ref in expected.values())
+        assert len(w.records("location")) == len(_refs(w, "location")) + n_new, \
+            "M-07: locations created beyond the unmatched Autotask locations"
+        checked()
 
 
 # ============================================================================= M-05 / T-01 / T-03 / T-06 tickets
@@ -148,21 +171,24 @@ def _expected_tickets(w: Any, spec: dict, settings: dict) -> tuple[dict[int, Any
     expected: dict[int, Any] = {}
     for cid in {t["company"] for t in scoped}:
         items = [(t["id"], O.composite_key(t["number"])) for t in scoped if t["company"] == cid]
-        cands = [(d["created_at"], d["ref"], O.composite_key(d["fields"]["ticket_number"]))
+        cands = [O.Cand(d["ref"], d["created_at"], w.doc_ids[d["ref"]], key=O.composite_key(d["fields"]["ticket_number"]))
                  for d in spec["docs"] if d["kind"] == "ticket" and w.doc_ids[d["org"]] == org_of[cid]]
-        expected.update(O.simple_matches(items, cands))
+        expected.update(O.match_simple(items, cands))
     out = {t["id"] for t in spec["tickets"]} - set(expected)
     return expected, {t["id"]: org_of.get(t["company"]) for t in scoped}, out
 
 
 @prop(rules=["M-05", "T-01", "T-03", "T-06", "SC-07", "CR-03", "M-06", "M-08", "M-09", "M-14"],
-      needs={"create_record"}, examples=({"spec": _TICKET_EDGE},), spec=S.ticket_tenants())
-def test_M05_T01_T03_T06_tickets_match_on_number_within_the_org_and_only_selected_queues(factory: Any,
-                                                                                          spec: dict) -> None:
-    """A ticket of a selected queue whose company is linked links to the earliest unclaimed ticket of that
-    organization with exactly its number, otherwise to a new one. Tickets of unselected queues or of companies
-    that are not linked are not imported."""
-    settings = base_settings(queues=[str(QUEUES["Triage"])], ticket_months=None)
+      needs={"create_record"},
+      examples=({"spec": _TICKET_EDGE, "settings": base_settings(queues=[str(QUEUES["Triage"])])},
+                {"spec": _TICKET_EDGE, "settings": base_settings(queues=[])}),
+      spec=S.ticket_tenants(), settings=S.scoped_settings(ticket_months=None))
+def test_M05_T01_T03_T06_tickets_match_on_number_within_the_org_and_only_selected_queues(factory: Any, spec: dict,
+                                                                                          settings: dict) -> None:
+    """A ticket of a selected queue (SC-07: the drawn queue selection, none selected = no tickets) whose company is
+    linked links to the earliest unclaimed ticket of that organization with exactly its number (case and spaces
+    count), otherwise to a new one. Tickets of unselected queues or of companies that are not linked are not
+    imported."""
     with world(factory, spec, settings) as w:
         w.pass_ok()
         expected, org_of_psa, out = _expected_tickets(w, spec, settings)
@@ -175,6 +201,7 @@ def test_M05_T01_T03_T06_tickets_match_on_number_within_the_org_and_only_selecte
         for t in spec["tickets"]:
             if t["id"] in expected:
                 assert linked[t["id"]]["fields"]["ticket_number"] == t["number"], "CR-05: ticket number not pulled"
+        checked()
 
 
 _WINDOW_EDGE = {**_TICKET_EDGE, "docs": _TICKET_EDGE["docs"][:2],
@@ -183,13 +210,18 @@ _WINDOW_EDGE = {**_TICKET_EDGE, "docs": _TICKET_EDGE["docs"][:2],
                             _ticket(2, 1001, _N3, QUEUES["Triage"], "2025-09-20T00:00:00Z")]}
 
 
-@prop(rules=["T-02", "SC-07", "Q23"], needs={"create_record"}, examples=({"spec": _WINDOW_EDGE, "months": 1},),
-      spec=S.ticket_tenants(), months=st.sampled_from([None, 1, 3]))
-def test_T02_tickets_outside_the_months_window_are_not_imported(factory: Any, spec: dict, months: Any) -> None:
+_TRIAGE, _BOTH = [str(QUEUES["Triage"])], [str(QUEUES["Triage"]), str(QUEUES["Monitoring Alerts"])]
+
+
+@prop(rules=["T-02", "SC-07", "Q23"], needs={"create_record"},
+      examples=({"spec": _WINDOW_EDGE, "settings": base_settings(queues=_TRIAGE, ticket_months=1)},),
+      spec=S.ticket_tenants(),
+      settings=S.scoped_settings(queues=st.sampled_from([_TRIAGE, _BOTH]), ticket_months=st.sampled_from([None, 1, 3])))
+def test_T02_tickets_outside_the_months_window_are_not_imported(factory: Any, spec: dict, settings: dict) -> None:
     """With "Sync Tickets Updated Within the Last N months" set, a ticket is imported only when it was created or
     updated within N calendar months of now (the tenant clock, ``Connection.now``; activity times are days away
     from the boundary)."""
-    settings = base_settings(queues=[str(QUEUES["Triage"])], ticket_months=months)
+    months = settings["ticket_months"]
     with world(factory, spec, settings) as w:
         w.pass_ok()
         expected, _, out = _expected_tickets(w, spec, settings)
@@ -198,6 +230,7 @@ def test_T02_tickets_outside_the_months_window_are_not_imported(factory: Any, sp
         assert not missing, f"T-02: tickets inside the {months}-month window were not imported: {missing}"
         wrong = sorted(out & linked)
         assert not wrong, f"T-02: tickets outside the {months}-month window (or out of scope) imported: {wrong}"
+        checked()
 
 
 @prop(rules=["T-04", "FM-G1", "P-01"], needs={"edit_and_save"}, spec=S.ticket_tenants(max_docs=0), data=st.data())
@@ -207,9 +240,7 @@ def test_T04_tickets_are_pull_only(factory: Any, spec: dict, data: Any) -> None:
     settings = base_settings(two_way=True, queues=[str(QUEUES["Triage"]), str(QUEUES["Monitoring Alerts"])])
     with world(factory, spec, settings) as w:
         w.pass_ok()
-        t = draw_linked(w, data, "ticket", "ticket")
-        if t is None:
-            return
+        t = draw_linked(w, data, "ticket", "ticket", settings)
         pid = int(t["link"]["psa_id"])
         w.mark()
         try:
@@ -222,6 +253,7 @@ def test_T04_tickets_are_pull_only(factory: Any, spec: dict, data: Any) -> None:
         w.pass_ok()
         now = next(r for r in w.records("ticket") if r["id"] == t["id"])
         assert now["fields"]["title"] == w.at_get("Tickets", pid)["title"], "T-04/FM-G1: the pull did not win"
+        checked()
 
 
 # ================================================================================================ FM-O3 parents
@@ -248,17 +280,18 @@ def _check_parents(w: Any, companies: list[dict], settings: dict, when: str) -> 
                              f"expected {want!r} (the parent's organization when the parent is linked, else empty)")
 
 
-@prop(rules=["FM-O3", "Q16", "SC-01"], examples=({"spec": _PARENT_EDGE, "data": None},),
-      spec=S.parent_tenants(), data=st.data())
-def test_FMO3_parent_organization_only_when_the_parent_is_linked(factory: Any, spec: dict, data: Any) -> None:
-    """Parent Organization is the parent company's organization when that company is itself linked, and empty when
-    the parent is out of scope; no organization is created for a parent. A parent changed in
-    Autotask is pulled on the next pass."""
-    settings = base_settings()
+@prop(rules=["FM-O3", "Q16", "SC-01"], examples=({"spec": _PARENT_EDGE, "settings": base_settings(), "data": None},),
+      spec=S.parent_tenants(), settings=S.sync_settings(), data=st.data())
+def test_FMO3_parent_organization_only_when_the_parent_is_linked(factory: Any, spec: dict, settings: dict,
+                                                                 data: Any) -> None:
+    """Parent Organization is the parent company's organization when that company is itself linked (in scope under
+    the drawn type and classification settings), and empty when the parent is out of scope; no organization is
+    created for a parent. A parent changed in Autotask is pulled on the next pass."""
     companies = [dict(c) for c in spec["companies"]]
     with world(factory, spec, settings) as w:
         w.pass_ok()
         _check_parents(w, companies, settings, "first pass")
+        checked()
         if data is None:
             return
         child = data.draw(st.sampled_from(companies[1:]), label="child")

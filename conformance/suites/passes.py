@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.suites import _oracle as O
-from conformance.suites._common import prop
+from conformance.suites._common import checked, prop
 from conformance.world import MANAGER, QUEUES, base_settings, world
 
 RULES = ["FM-G1", "M-10", "CR-01", "SC-10", "T-02", "T-07", "Q15", "Q21", "Q23", "SC-02", "FM-C4", "O-03", "O-05"]
@@ -81,6 +81,7 @@ def test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change(factory: Any
         w.pass_ok(full=False)
         assert _state(w) == before, "SC-10: a second incremental pass without Autotask changes changed records"
         assert not w.writes(), "P-01: an incremental pass wrote to Autotask"
+    checked()
 
 
 # ====================================================================== T-02 / Q23 at a month end, incremental
@@ -112,6 +113,7 @@ def test_T02_Q23_the_months_window_of_an_incremental_pass_at_a_month_end(factory
         got = set(w.by_psa("ticket"))
         assert got == want, (f"T-02/Q23: with a {months}-month window at {_MONTH_END} (start {start}) the tickets "
                              f"{sorted(want)} belong in, got {sorted(got)}")
+    checked()
 
 
 # ======================================================================== T-07 / Q15: a ticket leaves scope
@@ -146,6 +148,7 @@ def test_T07_Q15_a_synced_ticket_leaving_scope_is_orphaned_not_deleted(factory: 
             r = _rec(w, "ticket", rec["id"])
             assert r["fields"]["title"] != "Changed after leaving scope", "O-05: a pull updated the orphaned ticket"
         assert w.linked("ticket", 700001)["link"]["state"] == "enabled", "T-07: a ticket still in scope changed state"
+    checked()
 
 
 # ============================================================================ Q21 / §14.6: inactive devices
@@ -168,6 +171,7 @@ def test_Q21_an_inactive_device_stays_linked_with_status_inactive(factory: Any, 
         assert r["link"]["state"] == "enabled" and r["fields"]["status"] == "Active", (
             f"Q21: a device active again shows {r['link']} {r['fields']['status']!r}")
         assert len(w.by_psa("configuration").get(ci, [])) == 1, "M-10: the device was duplicated"
+    checked()
 
 
 # ================================================================================ SC-02 / FM-C4: blank types
@@ -188,3 +192,4 @@ def test_SC02_FMC4_a_blank_device_type_is_autotask_default_and_retyped_in_place(
         assert [r["id"] for r in same] == [rec["id"]], f"FM-C4: retyping made {[r['id'] for r in same]}"
         assert same[0]["fields"]["configuration_type"] not in (None, "", "Autotask Default"), (
             "FM-C4: the device typed in Autotask still shows 'Autotask Default'")
+    checked()

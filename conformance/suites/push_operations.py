@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.adapter import Refused
-from conformance.suites._common import prop
+from conformance.suites._common import checked, prop
 from conformance.world import base_settings, world
 
 RULES = ["P-03", "P-06", "P-07", "P-10", "P-11", "ST-03", "ST-05", "ST-06", "Q12", "FM-C4", "FM-K4", "SC-02"]
@@ -94,6 +94,7 @@ def test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state(factory: Any, k
         assert r["link"] and r["link"]["state"] == "enabled" and r["link"]["psa_id"] is not None, (
             f"R-05: the retry after Autotask accepts again left {r['link']}")
         assert w.adapter.summary()[kind]["errors"] == 0, "ST-05: a cleared error is still counted"
+    checked()
 
 
 # ============================================================== P-03 / Q11: a save that changes only some fields
@@ -134,6 +135,7 @@ def test_P03_Q11_a_save_pushes_only_the_fields_it_changed(factory: Any, kind: st
         want = {"name": now.get("companyName"), "mobile_phone": now.get("mobilePhone"), "notes": now.get("notes")}
         assert got["fields"][doc_field] == doc_value == want[doc_field], (
             f"P-02: the saved {doc_field} did not reach Autotask ({want[doc_field]!r})")
+    checked()
 
 
 # ============================================================== P-07: created through the API while two-way is on
@@ -154,6 +156,7 @@ def test_P07_records_created_through_the_api_are_not_pushed_until_saved(factory:
         _save(w, kind, rid, {})
         r = _rec(w, kind, rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"P-05: the explicit save did not push it: {r['link']}"
+    checked()
 
 
 # ============================================================== Q12: a child whose organization is not linked
@@ -177,6 +180,7 @@ def test_Q12_a_child_of_an_unlinked_organization_is_a_sync_error(factory: Any, k
         r = _rec(w, kind, rid)
         assert r["link"] is not None and r["link"]["state"] == "error", (
             f"Q12/P-11: the {kind} of an unlinked organization must show the sync-error state, shows {r['link']}")
+    checked()
 
 
 # ============================================================== P-06 for contacts, configurations and locations
@@ -234,6 +238,7 @@ def test_P06_M14_an_explicit_save_of_a_child_matches_within_its_organization(fac
         assert len(new) == 2, f"P-06: {len(new)} {entity} created for 2 unmatched saves"
         assert all(int(after[p]["companyID"]) == 1001 for p in new), "P-06: created in the wrong company"
         assert fabrikam is not None
+    checked()
 
 
 # ============================================================== FM-C4 / SC-02: "Autotask Default" on the push side
@@ -270,6 +275,7 @@ def test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_ty
         assert [x["id"] for x in same] == [rid], f"M-10: the pull duplicated the pushed configuration: {same}"
         assert same[0]["fields"]["configuration_type"] == "Autotask Default", (
             f"SC-02: a blank Autotask type must read 'Autotask Default', got {same[0]['fields']['configuration_type']!r}")
+    checked()
 
 
 # ============================================================== P-10: Active Directory contacts
@@ -299,3 +305,4 @@ def test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type(factory:
             assert not created and not w.writes(), (f"P-10: with AD Email Type {email!r} and Phone Type {phone!r} "
                                                     f"the AD contact was pushed")
             assert r["link"] is None, f"P-10: an AD contact that was not pushed shows {r['link']}"
+    checked()

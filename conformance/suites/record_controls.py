@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.adapter import Refused
-from conformance.suites._common import prop
+from conformance.suites._common import checked, prop
 from conformance.world import base_settings, world
 
 RULES = ["R-01", "R-02", "R-03", "R-08", "P-13", "Q10", "Q19"]
@@ -64,6 +64,7 @@ def test_R03_sync_now_pulls_that_one_record_and_nothing_else(factory: Any, kind:
         assert not changed, f"R-03: sync now of one {kind} changed other records: {changed}"
         w.pass_ok()
         assert w.linked("organization", 1002)["fields"]["name"] == "Fabrikam renamed", "FM-G1: the next pass"
+    checked()
 
 
 @prop(rules=["R-08", "Q10", "P-13"], needs={"record_controls"}, max_examples=3,
@@ -88,6 +89,7 @@ def test_R08_an_enabled_record_cannot_be_deleted_until_disabled(factory: Any, ki
         assert _rec(w, kind, target["id"]) is None, f"R-08: a disabled {kind} could not be deleted"
         assert not [e for e in w.writes() if e["method"] == "DELETE"], "P-13: a delete reached Autotask"
         assert w.at_get(entity, psa) is not None, f"P-13: the Autotask {entity} {psa} is gone"
+    checked()
 
 
 @prop(rules=["R-01", "P-02", "M-12"], needs={"record_controls", "edit_and_save"}, max_examples=3,
@@ -115,6 +117,7 @@ def test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing(factory: A
         assert r["link"] and r["link"]["state"] == "disabled", f"R-01: the pass changed the disabled link: {r['link']}"
         assert r["fields"][field] == local, f"R-01: a pull updated the disabled {kind}: {r['fields'][field]!r}"
         assert len(w.by_psa(kind).get(psa, [])) == 1, f"M-12: the disabled {kind} was duplicated"
+    checked()
 
 
 @prop(rules=["R-02", "R-01", "Q19", "FM-G1", "P-04"], needs={"record_controls", "edit_and_save"}, max_examples=4,
@@ -144,3 +147,4 @@ def test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling(factor
         assert r["fields"][field] == at_value == w.at_get(entity, psa)[at_field], (
             f"R-02/Q19: after enabling, the pull must restore Autotask's {at_field} {at_value!r}, "
             f"got {r['fields'][field]!r}")
+    checked()

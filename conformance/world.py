@@ -182,6 +182,13 @@ class World:
         lst = self.by_psa(kind).get(int(psa_id)) or []
         return lst[0] if lst else None
 
+    def must_link(self, kind: str, psa_id: int) -> dict[str, Any]:
+        """The record linked to an in-scope Autotask record; a sync that did not link it fails here with the rule it
+        broke (M-07/CR-01: every in-scope record is pulled) instead of crashing the property further on."""
+        rec = self.linked(kind, psa_id)
+        assert rec is not None, f"M-07/CR-01: the in-scope {kind} {psa_id} was not linked by the pass"
+        return rec
+
     def pass_ok(self, full: bool = True) -> dict[str, Any]:
         r = self.adapter.run_pass(full=full)
         assert r["ok"], f"sync pass failed against a healthy tenant: {r.get('error')}"

@@ -69,7 +69,7 @@ def test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets
         w.pass_ok()
         linked_before = {k: {r["id"]: r["link"] for r in rs if r["link"]} for k, rs in w.all_records().items()}
         assert len(linked_before["ticket"]) == 2, "T-01: the tickets of the selected queue were not imported"
-        contoso = w.linked("organization", 1001)["id"]
+        contoso = w.must_link("organization", 1001)["id"]
         new = {"organization": [w.adapter.create_record("organization", {"name": f"New org {i}",
                                                                          "org_type": "Customer"}, via="api")
                                 for i in range(n_new)],
@@ -158,12 +158,12 @@ def test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records(factory: Any,
     keeps the disabled and never-linked ones (Q18); neither writes to Autotask."""
     with world(factory, _MIXED, base_settings()) as w:
         w.pass_ok()
-        org = {c: w.linked("organization", c)["id"] for c in (1001, 1002, 1003)}
+        org = {c: w.must_link("organization", c)["id"] for c in (1001, 1002, 1003)}
         w.at_update("Companies", 1002, companyType=2)  # out of scope: orphaned by the next pass (O-03, O-04)
         w.pass_ok()
         assert _rec(w, "organization", org[1002])["link"]["state"] == "orphaned", "O-03: scope loss did not orphan"
         w.adapter.disable("organization", org[1003])
-        w.adapter.disable("contact", w.linked("contact", 30001)["id"])
+        w.adapter.disable("contact", w.must_link("contact", 30001)["id"])
         standalone = w.adapter.create_record("organization", {"name": "Docs only", "org_type": "Customer"},
                                              via="api")
         before = w.all_records()
@@ -227,8 +227,8 @@ def test_D01_pause_lets_the_running_pass_finish_and_stops_the_next(factory: Any)
         w.clear_faults()
         w.at_update("Companies", 1001, companyName="Renamed while paused")
         w.adapter.run_pass(full=True)
-        assert w.linked("organization", 1001)["fields"]["name"] == "Contoso", "D-01/P-14: a pass ran while paused"
+        assert w.must_link("organization", 1001)["fields"]["name"] == "Contoso", "D-01/P-14: a pass ran while paused"
         w.adapter.resume()
         w.pass_ok()
-        assert w.linked("organization", 1001)["fields"]["name"] == "Renamed while paused", "D-01: resume did not resume"
+        assert w.must_link("organization", 1001)["fields"]["name"] == "Renamed while paused", "D-01: resume did not resume"
     checked()

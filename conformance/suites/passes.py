@@ -62,14 +62,14 @@ def test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change(factory: Any
         if "new_contact" in edits:
             new["contact"] = w.at_create("Contacts", companyID=1002, firstName="Cy", lastName="New", isActive=1)
         w.pass_ok(full=False)
-        org = w.linked("organization", 1001)
+        org = w.must_link("organization", 1001)
         assert org["fields"]["name"] == ("Contoso renamed" if "rename" in edits else "Contoso"), (
             f"FM-G1: the incremental pass did not bring the rename: {org['fields']['name']!r}")
         assert org["id"] in ids["organization"], "M-10: the rename created a new organization"
-        con = w.linked("contact", 30001)
+        con = w.must_link("contact", 30001)
         assert con["fields"]["title"] == ("Chair" if "title" in edits else "CEO"), (
             f"FM-G1: the incremental pass did not bring the contact's title: {con['fields']['title']!r}")
-        ci = w.linked("configuration", 100001)
+        ci = w.must_link("configuration", 100001)
         assert ci["fields"]["serial_number"] == ("SN-1-NEW" if "serial" in edits else "SN-1"), (
             f"FM-G1/M-10: the incremental pass did not bring the serial: {ci['fields']['serial_number']!r}")
         for kind, psa in new.items():
@@ -147,7 +147,7 @@ def test_T07_Q15_a_synced_ticket_leaving_scope_is_orphaned_not_deleted(factory: 
             w.pass_ok()
             r = _rec(w, "ticket", rec["id"])
             assert r["fields"]["title"] != "Changed after leaving scope", "O-05: a pull updated the orphaned ticket"
-        assert w.linked("ticket", 700001)["link"]["state"] == "enabled", "T-07: a ticket still in scope changed state"
+        assert w.must_link("ticket", 700001)["link"]["state"] == "enabled", "T-07: a ticket still in scope changed state"
     checked()
 
 
@@ -159,7 +159,7 @@ def test_Q21_an_inactive_device_stays_linked_with_status_inactive(factory: Any, 
     scope loss orphans a device"); made active again, it is Active, in the same record."""
     with world(factory, _SPEC, base_settings()) as w:
         w.pass_ok()
-        rec = w.linked("configuration", ci)
+        rec = w.must_link("configuration", ci)
         w.at_update("ConfigurationItems", ci, isActive=False)
         w.pass_ok()
         r = _rec(w, "configuration", rec["id"])

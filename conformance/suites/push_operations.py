@@ -57,7 +57,7 @@ def _counts_match_states(w: Any, kind: str) -> None:
 
 def _new_record(w: Any, kind: str) -> Any:
     """An API-created record of ``kind`` (P-07: not pushed by itself), a child of the linked Contoso."""
-    org = None if kind == "organization" else w.linked("organization", 1001)["id"]
+    org = None if kind == "organization" else w.must_link("organization", 1001)["id"]
     return w.adapter.create_record(kind, dict(_NEW[kind]), org_id=org, via="api")
 
 
@@ -146,7 +146,7 @@ def test_P07_records_created_through_the_api_are_not_pushed_until_saved(factory:
     creation and not by later passes (P-07). Editing and saving it in the UI pushes it (P-05)."""
     with world(factory, _ONE_COMPANY, base_settings(two_way=True)) as w:
         w.pass_ok()
-        org = None if kind == "organization" else w.linked("organization", 1001)["id"]
+        org = None if kind == "organization" else w.must_link("organization", 1001)["id"]
         w.mark()
         rid = w.adapter.create_record(kind, dict(_NEW[kind]), org_id=org, via=via)
         w.pass_ok()
@@ -214,7 +214,7 @@ def test_P06_M14_an_explicit_save_of_a_child_matches_within_its_organization(fac
     entity, at_fields, same, other = _P06_NEW[kind]
     with world(factory, _TWO_COMPANIES, base_settings(two_way=True)) as w:
         w.pass_ok()
-        contoso, fabrikam = (w.linked("organization", c)["id"] for c in (1001, 1002))
+        contoso, fabrikam = (w.must_link("organization", c)["id"] for c in (1001, 1002))
         own = w.at_create(entity, companyID=1001, **at_fields)
         elsewhere = w.at_create(entity, companyID=1002, **{**at_fields, **(
             {"firstName": "Bob", "lastName": "Roe"} if kind == "contact" else
@@ -253,7 +253,7 @@ def test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_ty
     back to it: it is not pushed (FM-C6: a Type is required; P-08: only types set to sync)."""
     with world(factory, _ONE_COMPANY, base_settings(two_way=True, sync_without_ci_type=True)) as w:
         w.pass_ok()
-        org = w.linked("organization", 1001)["id"]
+        org = w.must_link("organization", 1001)["id"]
         odd = w.adapter.create_record("configuration", {**_NEW["configuration"], "configuration_type": other,
                                                         "serial_number": "SN-ODD"}, org_id=org, via="api")
         w.mark()
@@ -290,7 +290,7 @@ def test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type(factory:
     settings = base_settings(two_way=True, ad_email_type=email, ad_phone_type=phone)
     with world(factory, _ONE_COMPANY, settings) as w:
         w.pass_ok()
-        org = w.linked("organization", 1001)["id"]
+        org = w.must_link("organization", 1001)["id"]
         before = {c["id"] for c in w.at_query("Contacts")}
         w.mark()
         rid = w.adapter.create_record("contact", {"first_name": "Ada", "last_name": "Dir", "work_email": "ada@x.test",

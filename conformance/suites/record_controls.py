@@ -48,7 +48,7 @@ def test_R03_sync_now_pulls_that_one_record_and_nothing_else(factory: Any, kind:
     entity, psa, at_field, field = _TARGETS[kind]
     with world(factory, _SPEC, base_settings()) as w:
         w.pass_ok()
-        target = w.linked(kind, psa)
+        target = w.must_link(kind, psa)
         w.at_update(entity, psa, **{at_field: "Changed in Autotask"})
         w.at_update("Companies", 1002, companyName="Fabrikam renamed")  # other records change too
         w.at_update("Contacts", 30002, title="Changed too")
@@ -63,7 +63,7 @@ def test_R03_sync_now_pulls_that_one_record_and_nothing_else(factory: Any, kind:
         changed = sorted(str(key) for key in after if key != (kind, target["id"]) and after[key] != before.get(key))
         assert not changed, f"R-03: sync now of one {kind} changed other records: {changed}"
         w.pass_ok()
-        assert w.linked("organization", 1002)["fields"]["name"] == "Fabrikam renamed", "FM-G1: the next pass"
+        assert w.must_link("organization", 1002)["fields"]["name"] == "Fabrikam renamed", "FM-G1: the next pass"
     checked()
 
 
@@ -75,7 +75,7 @@ def test_R08_an_enabled_record_cannot_be_deleted_until_disabled(factory: Any, ki
     entity, psa, _at_field, _field = _TARGETS[kind]
     with world(factory, _SPEC, base_settings(two_way=True)) as w:
         w.pass_ok()
-        target = w.linked(kind, psa)
+        target = w.must_link(kind, psa)
         w.mark()
         try:
             w.adapter.delete_record(kind, target["id"])
@@ -100,7 +100,7 @@ def test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing(factory: A
     entity, psa, at_field, field = _TARGETS[kind]
     with world(factory, _SPEC, base_settings(two_way=True)) as w:
         w.pass_ok()
-        target = w.linked(kind, psa)
+        target = w.must_link(kind, psa)
         w.adapter.disable(kind, target["id"])
         w.mark()
         try:
@@ -130,7 +130,7 @@ def test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling(factor
     entity, psa, at_field, field = _TARGETS[kind]
     with world(factory, _SPEC, base_settings(two_way=two_way)) as w:
         w.pass_ok()
-        target = w.linked(kind, psa)
+        target = w.must_link(kind, psa)
         at_value = w.at_get(entity, psa)[at_field]
         w.adapter.disable(kind, target["id"])
         try:

@@ -83,7 +83,12 @@ class ToySync {
       return {ok: false, error: String(err.message || err)};
     }
     const types = new Set((this.settings.account_types || []).map(String));
-    const wanted = companies.filter((c) => types.has(String(c.companyType))).sort((a, b) => a.id - b.id);
+    const s = this.settings;
+    const classes = new Set((s.classification_sync ? s.classifications || [] : []).map(String));
+    const classified = (c) => !s.classification_sync ||
+      (c.classification == null ? Boolean(s.sync_without_classification) : classes.has(String(c.classification)));
+    const wanted = companies.filter((c) => types.has(String(c.companyType)) && classified(c))
+                            .sort((a, b) => a.id - b.id);
     const orgs = () => this.records.filter((r) => r.kind === 'organization');
     for (const c of wanted) {
       let rec = orgs().find((r) => r.link && r.link.psa_id === c.id);

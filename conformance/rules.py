@@ -45,9 +45,12 @@ def rule_ids() -> frozenset[str]:
 
 
 def rules_from_name(test_name: str) -> tuple[str, ...]:
-    """``test_M05_T01_T03_...`` → (M-05, T-01, T-03); ``test_FMO3_...`` → (FM-O3,); stops at the first word."""
+    """``test_M05_T01_T03_...`` → (M-05, T-01, T-03); ``test_FMO3_...`` → (FM-O3,); ``test_P03_Q11_...`` → (P-03,);
+    stops at the first word."""
     out: list[str] = []
     for token in test_name.removeprefix("test_").split("_"):
+        if re.fullmatch(r"Q\d+", token):  # §15 open questions (Q11, Q21) are notes, not rules: skip, keep reading
+            continue
         m = _NAME_TOKEN.match(token)
         if not m:
             break

@@ -154,7 +154,7 @@ def pytest_args(adapter: str) -> list[str]:
 
 
 def run_kit(adapter: str, *, profile: str = "ci", only: tuple[str, ...] = (), scenarios_dir: Path,
-            database_dir: Path, stream: Any = None) -> Run:
+            database_dir: Path, stream: Any = None, live: bool = False) -> Run:
     """Probe the adapter, run the selected properties in-process, return the :class:`Run` (never raises RunFailed)."""
     import pytest
     from hypothesis import settings
@@ -171,7 +171,8 @@ def run_kit(adapter: str, *, profile: str = "ci", only: tuple[str, ...] = (), sc
         return run
 
     def replay(test: str) -> str:
-        return shlex.join([PROG, "run", "--adapter", adapter, "--profile", profile, "--only", test])
+        return shlex.join([PROG, "run", "--adapter", adapter, "--profile", profile, *(["--live"] if live else []),
+                           "--only", test])
 
     from conformance import guard
 
@@ -182,7 +183,7 @@ def run_kit(adapter: str, *, profile: str = "ci", only: tuple[str, ...] = (), sc
     guard.TARGET, previous_target = adapter, guard.TARGET
     addopts = os.environ.pop("PYTEST_ADDOPTS", None)  # e.g. "-n 2": the plugin must see every test in-process
     try:
-        code = pytest.main(pytest_args(GUARDED), plugins=[plugin])
+        code = pytest.main(pytest_args(GUARDED) + (["--live"] if live else []), plugins=[plugin])
     finally:
         settings.load_profile(previous or "default")
         guard.TARGET = previous_target
@@ -245,13 +246,15 @@ def _report_path(_ctx: click.Context, _param: click.Parameter, value: str | None
               help="Write JUnit XML: one testcase per property, its rule ids as properties.")
 @click.option("--report", type=click.Path(dir_okay=False), callback=_report_path, default=None,
               help="Write the per-rule report as Markdown (.md) or self-contained HTML (.html).")
-def run(adapter: str, profile: str, only: str, junit_xml: Path | None, report: Path | None) -> None:
+@click.option("--live", is_flag=True, default=False,
+              help="Serve the mock over loopback HTTP for a Python adapter too (remote adapters always run live).")
+def run(adapter: str, profile: str, only: str, junit_xml: Path | None, report: Path | None, live: bool) -> None:
     """Run the kit against ADAPTER. Exit 0: conforms; 1: does not conform; 2: the run failed."""
     patterns = tuple(p.strip() for p in only.split(",") if p.strip())
     anchor = report or junit_xml
     scenarios_dir = anchor.parent / "scenarios" if anchor is not None else STATE_DIR / "scenarios"
     result = run_kit(adapter, profile=profile, only=patterns, scenarios_dir=scenarios_dir,
-                     database_dir=STATE_DIR / "examples")
+                     database_dir=STATE_DIR / "examples", live=live)
     written = write_reports(result, junit_xml, report)
     if result.error:
         click.echo(result.error, err=True)
@@ -268,6 +271,14 @@ def run(adapter: str, profile: str, only: str, junit_xml: Path | None, report: P
         click.echo(f"wrote {path}")
     sys.exit(result.exit_code)
 
+
+def _register_serve_adapter() -> None:
+    from conformance.serve import serve_adapter
+
+    main.add_command(serve_adapter, "serve-adapter")
+
+
+_register_serve_adapter()
 
 if __name__ == "__main__":
     main()

@@ -147,7 +147,8 @@ def _profile_settings(profile: str, database_dir: Path) -> str:
 
 def pytest_args(adapter: str) -> list[str]:
     args = [str(PACKAGE_DIR), f"--sync-adapter={adapter}", "--rootdir", str(PACKAGE_DIR.parent), "-c", os.devnull,
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-W", "ignore::DeprecationWarning"]
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-p", "no:schemathesis",
+            "-W", "ignore::DeprecationWarning"]  # schemathesis' plugin blanks hypothesis' counterexamples
     if not any(ep.name == "conformance" for ep in entry_points(group="pytest11")):
         args[1:1] = ["-p", "conformance.plugin"]  # a checkout on PYTHONPATH: the entry point is not installed
     return args

@@ -36,7 +36,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from conformance import strategies as S
 from conformance.adapter import AdapterFactory, Refused, load_factory, reference_factory
 from conformance.suites import _oracle as O
-from conformance.suites._common import current_settings, require
+from conformance.suites._common import current_settings, readable_counterexamples, require
 from conformance.suites.matching import assert_injective
 from conformance.suites.status_counts import check_counts
 from conformance.world import base_settings, world
@@ -218,7 +218,8 @@ def machine_for(factory: AdapterFactory) -> type[SyncMachine]:
 def test_stateful_sync_machine(sync_adapter_factory: Any) -> None:
     """M-09, ST-05, FM-G3, FM-G1/P-12, O-08/C-11 and idempotence over interleaved operations."""
     require(sync_adapter_factory, MACHINE_NEEDS)
-    run_state_machine_as_test(machine_for(sync_adapter_factory), settings=current_settings())
+    with readable_counterexamples():
+        run_state_machine_as_test(machine_for(sync_adapter_factory), settings=current_settings())
 
 
 test_stateful_sync_machine.rules = ("M-09", "ST-05", "FM-G3", "FM-G1", "P-12", "O-08", "C-11", "P-01")  # type: ignore

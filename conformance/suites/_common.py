@@ -59,6 +59,25 @@ def assert_checks_something(name: str, min_share: float = MIN_CHECKED_SHARE) -> 
                                     "reject examples with nothing to check (assume) or draw better ones")
 
 
+@contextmanager
+def readable_counterexamples() -> Iterator[None]:
+    """Hypothesis' own printer while a property runs, so the falsifying example shows its values.
+
+    schemathesis' pytest plugin (installed with the kit's test extra) swaps hypothesis' ``RepresentationPrinter``
+    for one that prints nothing, process-wide, to speed up its own coverage phase; every counterexample would then
+    read ``spec=,``. The swap is undone only while a conformance property runs, so schemathesis keeps its speed.
+    """
+    from hypothesis import core
+    from hypothesis.vendor import pretty
+
+    swapped = core.RepresentationPrinter
+    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        core.RepresentationPrinter = swapped  # type: ignore[misc]
+
+
 def current_settings(cap: int | None = None) -> hsettings:
     base = hsettings.default
     n = max(4, base.max_examples // EXAMPLE_DIVISOR)
@@ -127,7 +146,8 @@ def prop(*, rules: list[str], needs: set[str] | frozenset[str] = frozenset(), ma
                 runner = current_settings(max_examples)(given(**strategies)(check))
             else:
                 runner = check
-            runner()
+            with readable_counterexamples():
+                runner()
 
         test.__name__ = test.__qualname__ = body.__name__
         test.__doc__ = body.__doc__

@@ -73,8 +73,10 @@ def _live(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a conformance-suite property (rule ids in its name)")
+    # hypothesis itself switches to its built-in "ci" profile (100 examples) when CI is set; the kit's CI profile
+    # is the bounded one, unless the user chose a profile on the command line
     if os.environ.get("CI") and not config.getoption("hypothesis_profile", default=None) \
-            and settings._current_profile == "default":  # noqa: SLF001
+            and settings._current_profile in ("default", "ci"):  # noqa: SLF001
         settings.load_profile("conformance-ci")
     from conformance import machine, world
 

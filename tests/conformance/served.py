@@ -53,6 +53,13 @@ def served_adapter(spec: str, *options: str) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def served_by_cli(spec: str) -> Iterator[str]:
+    """``python -m conformance.cli serve-adapter SPEC --port 0``: the documented command; yields its URL."""
+    with _process([sys.executable, "-m", "conformance.cli", "serve-adapter", spec, "--port", "0"]) as url:
+        yield url
+
+
 def node() -> str | None:
     return shutil.which("node")
 

@@ -12,11 +12,11 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+
+from tests.conformance.served import served_by_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,35 +25,13 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
-@contextmanager
-def serve(spec: str) -> Iterator[str]:
-    """``python -m conformance.cli serve-adapter SPEC --port 0``: the documented command, in a child process."""
-    proc = subprocess.Popen([sys.executable, "-m", "conformance.cli", "serve-adapter", spec, "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=REPO)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        url = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert url, f"serve-adapter printed no URL: {line!r}"
-        yield url.group(0)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
-
-
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "conformance.cli", "run", *args], cwd=tmp_path, env=_env(),
                           capture_output=True, text=True, timeout=600)
 
 
 def test_the_served_reference_conforms(tmp_path: Path) -> None:
-    with serve("conformance.adapter:reference_factory") as url:
+    with served_by_cli("conformance.adapter:reference_factory") as url:
         proc = run(tmp_path, "--adapter", url, "--only", "M-06,P-11", "--junit-xml", "out/junit.xml",
                    "--report", "out/report.md")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -64,7 +42,7 @@ def test_the_served_reference_conforms(tmp_path: Path) -> None:
 
 
 def test_a_served_mutant_fails_naming_its_rule_with_a_replayable_scenario(tmp_path: Path) -> None:
-    with serve("conformance.mutants:CaseInsensitiveNames") as url:
+    with served_by_cli("conformance.mutants:CaseInsensitiveNames") as url:
         proc = run(tmp_path, "--adapter", url, "--only", "M-06", "--report", "out/report.md")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert re.search(r"FAILED test_M01\w* \([^)]*M-06", proc.stdout), proc.stdout

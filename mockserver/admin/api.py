@@ -12,7 +12,6 @@ document (mockserver.admin.spec) describe.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from mockserver.admin.auth import check_admin_token
+from mockserver.admin.auth import check_admin_token, is_loopback_peer
 from mockserver.admin.isolation import clean_suffix, isolate_fixture, new_suffix
 from mockserver.app import MockContext, get_context, json_response
 from mockserver.journal import filters_from_args, get_journal
@@ -88,13 +87,6 @@ def _ctx() -> MockContext:
     return get_context(current_app)
 
 
-def _is_loopback(addr: str | None) -> bool:
-    if not addr:
-        return True  # in-process requests (test client, `responses` interception) carry no peer
-    try:
-        return ipaddress.ip_address(addr.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return addr == "localhost"
 
 
 @bp.before_request
@@ -103,7 +95,7 @@ def _check_token() -> Response | None:
     if config.admin_token:
         refusal = check_admin_token(current_app, config, request)  # 401, or 429 in the back-off
         return None if refusal is None else json_response(refusal[1], refusal[0], refusal[2])
-    if not _is_loopback(request.remote_addr):
+    if not is_loopback_peer(request.remote_addr):
         return json_response({"error": "The admin API is open to loopback clients only unless the server is "
                                        "started with an admin token (--admin-token)."}, 401)
     return None

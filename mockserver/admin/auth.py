@@ -15,6 +15,7 @@ the moment it ends, and one success clears the client's count. The key is the pe
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import math
 import threading
 import time
@@ -25,6 +26,16 @@ from flask import Request
 
 ADMIN_BACKOFF_KEY = "autotask_mock.admin_backoff"
 _MAX_CLIENTS = 10_000  # remembered failing addresses; the oldest are forgotten beyond this
+
+
+def is_loopback_peer(addr: str | None) -> bool:
+    """Whether a request's peer address is loopback; the admin API needs no token from there."""
+    if not addr:
+        return True  # in-process requests (test client, `responses` interception) carry no peer
+    try:
+        return ipaddress.ip_address(addr.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return addr == "localhost"
 
 
 def admin_token_ok(config, request: Request) -> bool:

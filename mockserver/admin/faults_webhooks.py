@@ -19,13 +19,12 @@ journaled or hit by faults.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from mockserver.admin.auth import check_admin_token
+from mockserver.admin.auth import check_admin_token, is_loopback_peer
 from mockserver.json_input import JsonInputError, check_document, load_json
 
 FAULT_ENDPOINTS: list[tuple[str, str, str]] = [
@@ -46,13 +45,6 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, default=str), status=status, content_type="application/json")
 
 
-def _is_loopback(addr: str | None) -> bool:
-    if not addr:
-        return True
-    try:
-        return ipaddress.ip_address(addr.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return addr == "localhost"
 
 
 def _guard(ctx) -> Response | None:
@@ -63,7 +55,7 @@ def _guard(ctx) -> Response | None:
         response = _json(refusal[1], refusal[0])
         response.headers.update(refusal[2])
         return response
-    if not _is_loopback(request.remote_addr):
+    if not is_loopback_peer(request.remote_addr):
         return _json({"error": "The admin API is open to loopback clients only unless the server is started "
                                "with an admin token (--admin-token)."}, 401)
     return None

@@ -35,7 +35,6 @@ Admin paths (``/_mock/…``, same token / loopback rule as a single mock):
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import re
 import threading
@@ -46,6 +45,7 @@ from urllib.parse import quote, unquote
 
 from werkzeug.wrappers import Request, Response
 
+from mockserver.admin.auth import is_loopback_peer
 from mockserver.errors import ZONE_NOT_DETERMINED
 from mockserver.zones.table import pick_zone, tenant_entries
 
@@ -71,13 +71,6 @@ def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = N
     return resp
 
 
-def _is_loopback(addr: str | None) -> bool:
-    if not addr:
-        return True
-    try:
-        return ipaddress.ip_address(addr.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return addr == "localhost"
 
 
 def host_part(host: str) -> str:
@@ -237,7 +230,7 @@ class ZoneRouter:
                                              "<token> or Authorization: Bearer <token>."}, 401,
                                    {"WWW-Authenticate": 'Bearer realm="autotask-mock admin"'})
             return None
-        if not _is_loopback(req.remote_addr):
+        if not is_loopback_peer(req.remote_addr):
             return json_answer({"error": "The admin API is open to loopback clients only unless the server is "
                                          "started with an admin token (--admin-token)."}, 401)
         return None

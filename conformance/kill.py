@@ -14,7 +14,7 @@ import pytest
 from hypothesis import Phase
 
 SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", "two_way_push", "push_all",
-                 "disconnect_delete")
+                 "disconnect_delete", "decisions")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -27,7 +27,7 @@ TWO = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrika
 _EMPTY = {"companies": TWO, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
 SERIALS = ["SN-1", "SN-2", ""]
 MACS = ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "00:1A:2B:3C:4D:5F", ""]
-FIRST = ["Ann", "Bob"]
+FIRST = ["Ann", "ann", "Bob"]  # Autotask compares text case-insensitively; M-06 is exact
 LAST = ["Lee", "Kim"]
 
 
@@ -51,6 +51,12 @@ people = st.lists(st.tuples(st.integers(0, 1), st.sampled_from(FIRST), st.sample
 
 @prop(rules=["P-06", "P-05", "P-07", "M-02", "M-03", "M-08", "M-09", "M-11", "M-14", "Q3"],
       needs={"push", "edit_and_save", "create_record"}, max_examples=10,
+      # §16: a serial-only and a MAC-only candidate before a both-keys one (M-08 [I]); a name differing in case
+      examples=({"at_items": [(0, "SN-1", ""), (0, "", "00-1a-2b-3c-4d-5e"), (0, "SN-1", "00:1A:2B:3C:4D:5E"),
+                              (1, "SN-1", "00:1A:2B:3C:4D:5E")],
+                 "docs": [(0, "SN-1", "00:1A:2B:3C:4D:5E"), (0, "SN-1", "00:1A:2B:3C:4D:5F"), (1, "", "")],
+                 "at_people": [(0, "ann", "Lee"), (1, "Ann", "Lee"), (0, "Ann", "Lee")],
+                 "doc_people": [(0, "Ann", "Lee"), (0, "Bob", "Kim")]},),
       at_items=at_cis, docs=doc_cis, at_people=people, doc_people=people)
 def test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company(
         factory: Any, at_items: list, docs: list, at_people: list, doc_people: list) -> None:

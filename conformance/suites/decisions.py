@@ -101,11 +101,31 @@ def test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company
             if want is None:
                 assert got not in before[kind], (f"P-06/M-02/M-03/M-09/M-14: the {kind} {key} of company {company} "
                                                  f"has no untaken match in it, but was linked to {got}")
+                _assert_created_as_saved(w, kind, got, company, rec)
             else:
                 assert got == want, (f"P-06/M-02/M-03/M-08: the {kind} {key} of company {company} should link "
                                      f"{want} (untaken, same company, key match, both-keys first, lowest id); "
                                      f"linked {got}")
             taken.add((kind, got))
+
+
+def _assert_created_as_saved(w: Any, kind: str, psa_id: int, company: int, rec: dict[str, Any]) -> None:
+    """P-06 (no match: a new Autotask record), FM-C5/P-09 (its product), mapped fields as saved (§3.2, §3.3)."""
+    entity = "ConfigurationItems" if kind == "configuration" else "Contacts"
+    at = w.at_get(entity, psa_id)
+    assert at is not None and at.get("companyID") == company, \
+        f"P-06/M-14: the {kind} {rec['fields']} was created in company {at and at.get('companyID')}, not {company}"
+    f = rec["fields"]
+    if kind == "contact":
+        got = (at.get("firstName"), at.get("lastName"))
+        assert got == (f["first_name"], f["last_name"]), f"§3.3: contact created in Autotask as {got}: {f}"
+        return
+    assert at.get("referenceTitle") == f["name"], f"FM-C1: device created as {at.get('referenceTitle')!r}: {f}"
+    assert (at.get("serialNumber") or "") == (f["serial_number"] or ""), \
+        f"§3.2: device created with serial {at.get('serialNumber')!r}, saved with {f['serial_number']!r}"
+    product = w.at_get("Products", at.get("productID")) if at.get("productID") else None
+    assert product is not None and (product.get("manufacturerName"), product.get("manufacturerProductName")) == \
+        (f["manufacturer"], f["model"]), f"§3.2/FM-C5: the device's product {product} is not {f['manufacturer']} {f['model']}"
 
 
 def _snapshot(w: Any) -> dict[str, dict[int, tuple]]:
@@ -210,3 +230,65 @@ def test_R03_O01_R01_sync_now_pulls_only_that_record(factory: Any, target: int, 
         else:
             assert got["fields"] == before[rec["id"]]["fields"] and got["link"]["state"] == "disabled", \
                 f"R-01/M-12: sync now re-synced a disabled contact: {got}"
+
+
+@prop(rules=["FM-G2", "P-01", "R-01", "O-09"], needs={"edit_and_save"}, max_examples=6,
+      kind=st.sampled_from(["organization", "configuration", "contact"]),
+      state=st.sampled_from(["enabled", "disabled"]))
+def test_FMG2_P01_with_two_way_off_synced_fields_are_read_only(factory: Any, kind: str, state: str) -> None:
+    """With two-way off, saving a change to a mapped field of a linked, enabled record is refused and changes nothing, in IT Glue or Autotask (FM-G2, P-01). A record whose
+    sync is disabled is not synced (R-01): its edit is kept and nothing is written to Autotask either."""
+    spec = {**_EMPTY, "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": None, "type": 1}],
+            "contacts": [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee"}]}
+    psa = {"organization": 1001, "configuration": 100001, "contact": 30001}[kind]
+    field = {"organization": "name", "configuration": "name", "contact": "first_name"}[kind]
+    with world(factory, spec, base_settings()) as w:
+        w.pass_ok()
+        rec = w.linked(kind, psa)
+        if state == "disabled":
+            w.adapter.disable(kind, rec["id"])
+        change: dict[str, Any] = {field: "Edited"}
+        before = next(r for r in w.records(kind) if r["id"] == rec["id"])
+        w.mark()
+        refused = False
+        try:
+            w.adapter.edit_and_save(kind, rec["id"], change)
+        except Refused:
+            refused = True
+        after = next(r for r in w.records(kind) if r["id"] == rec["id"])
+        assert not w.writes(), f"P-01: an edit with two-way off wrote to Autotask: {w.writes()}"
+        if state == "enabled":
+            assert refused, f"FM-G2: with two-way off, saving {change} on a synced {kind} was not refused"
+            assert after["fields"] == before["fields"] and after["org_id"] == before["org_id"], \
+                f"FM-G2: a refused save changed the {kind}: {before} -> {after}"
+
+
+@prop(rules=["FM-K1", "ST-05", "SC-05"], needs=frozenset(), max_examples=6,
+      address=st.sampled_from([("5 Side St", None), (None, "Unit 2"), ("7 Elm St", "Floor 3"), (None, None)]),
+      locations=st.booleans())
+def test_FMK1_a_typed_contact_address_becomes_one_unsynced_location(factory: Any, address: tuple,
+                                                                     locations: bool) -> None:
+    """With location sync on, an Autotask contact without a location but with a hand-typed address gets a new
+    documentation location in its organization holding that address, not linked to Autotask, made once (a second
+    pass adds none) and not counted (ST-05). Without an address, or with location sync off, no location appears."""
+    line1, line2 = address
+    with world(factory, {**_EMPTY, "contacts": [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee"}]},
+               base_settings(locations_enabled=locations)) as w:
+        w.at_update("Contacts", 30001, addressLine=line1, addressLine1=line2, city="Springfield", state="IL",
+                    zipCode="00000")
+        w.pass_ok()
+        org = w.linked("organization", 1001)["id"]
+        unlinked = [r for r in w.records("location") if not r["link"]]
+        if not locations:
+            assert not unlinked, f"SC-05: location sync is off, yet locations appeared: {unlinked}"
+            return
+        assert len(unlinked) == 1, f"FM-K1: the contact's typed address should make one unsynced location: {unlinked}"
+        loc = unlinked[0]
+        assert loc["org_id"] == org, f"FM-K1: the typed-address location is not in the contact's organization: {loc}"
+        got = (loc["fields"]["address1"], loc["fields"]["address2"], loc["fields"]["city"])
+        want = (line1 or line2, line2 if line1 else None, "Springfield")
+        assert got == want, f"FM-K1: the location holds {got}, the contact's typed address is {want}"
+        w.pass_ok()
+        assert len([r for r in w.records("location") if not r["link"]]) == 1, "FM-K1: a second pass made it again"
+        linked = sum(1 for r in w.records("location") if r["link"] and r["link"]["state"] == "enabled")
+        assert w.adapter.summary()["location"]["synced"] == linked, "ST-05: an unsynced location was counted"

@@ -71,6 +71,7 @@ SKIPPED_OPERATORS = ("core/RemoveDecorator", "core/VariableReplacer", "core/Vari
 # calls whose arguments are messages for humans, not decisions: the sync log, pass warnings, notifications
 MESSAGE_CALLS = frozenset({"log", "append_warning", "notify", "info", "warning", "error", "debug"})
 PROFILES = {"ci": "conformance-ci", "deep": "conformance-deep"}
+GENERATOR_VERSION = 1  # part of the key of the cached list of mutation points
 DEFAULT_TIMEOUT = {"ci": 900.0, "deep": 5400.0}  # generous: the machine is shared; the reference takes ~16 s CPU
 
 
@@ -188,16 +189,24 @@ def competent(m: Mutant, source: str, root: Path = ROOT) -> bool:
     return True
 
 
+def points_key(sources: dict[str, str]) -> str:
+    import cosmic_ray
+
+    h = hashlib.sha256(repr((GENERATOR_VERSION, MODULES, sorted(SERVICE_METHODS), SKIPPED_OPERATORS,
+                             sorted(MESSAGE_CALLS), getattr(cosmic_ray, "__version__", ""))).encode())
+    for mod in MODULES:
+        h.update(sources[mod].encode())
+    return h.hexdigest()[:16]
+
+
 def all_mutants(root: Path = ROOT) -> list[Mutant]:
     """Every competent mutant of the decision modules, sorted by id.
 
     Checking competence applies each mutation (about 0.1 s each, a few minutes in all), so the list is cached in
-    ``bench/results/mutation-points.json`` under a hash of the modules and of this script."""
-    h = hashlib.sha256(Path(__file__).read_bytes())
+    ``bench/results/mutation-points.json`` under a hash of the modules, of the selection rules and of
+    :data:`GENERATOR_VERSION` (bump it when the selection code changes)."""
     sources = {mod: (root / "reference_impl" / "sync" / f"{mod}.py").read_text(encoding="utf-8") for mod in MODULES}
-    for mod in MODULES:
-        h.update(sources[mod].encode())
-    key = h.hexdigest()[:16]
+    key = points_key(sources)
     cache = RESULTS / "mutation-points.json" if root == ROOT else None
     if cache is not None and cache.exists():
         data = json.loads(cache.read_text(encoding="utf-8"))
@@ -408,8 +417,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     c = Counter(r["outcome"] for r in rows)
     non_eq = len(rows) - c["equivalent"]
     killed = c["killed"] + c["timeout"]  # timed out counts as killed (see the module docstring)
+    non_eq -= c["not run"]
     return {"sampled": len(rows), "killed": c["killed"], "survived": c["survived"], "timed_out": c["timeout"],
-            "equivalent": c["equivalent"], "errors": c["error"], "non_equivalent": non_eq,
+            "equivalent": c["equivalent"], "errors": c["error"], "not_run": c["not run"], "non_equivalent": non_eq,
             "kill_rate": round(killed / non_eq, 4) if non_eq else None}
 
 
@@ -426,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated mutant ids to run (instead of a sample)")
     ap.add_argument("--list", action="store_true", help="print every mutation point and exit")
     ap.add_argument("--no-cache", action="store_true")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="run nothing: report from the cache (mutants without a cached result are 'not run')")
+    ap.add_argument("--reach-from", choices=sorted(PROFILES), default=None,
+                    help="use that profile's per-test reach instead of measuring this profile's (deep: saves one "
+                         "whole deep run under coverage; deep reaches at least what CI reaches in practice)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--first", default="", help=argparse.SUPPRESS)
     ap.add_argument("--expect-root", default="", help=argparse.SUPPRESS)
@@ -456,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     timeout = a.timeout or DEFAULT_TIMEOUT[a.profile]
     cache = {} if a.no_cache else load_cache()
     digest = sources_hash()
-    per_test = baseline(a.profile, digest)
+    per_test = baseline(a.reach_from or a.profile, digest)
     stmt_of: dict[str, dict[int, int]] = {}
     reach = {m.id: reached_by(m, per_test, stmt_of) for m in chosen}
     rows: dict[str, dict[str, Any]] = {}
@@ -473,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
                           "carried_from": a.survivors_of}
         elif (hit := cache.get(f"{a.profile}|{m.id}")) and hit.get("hash") == digest:
             rows[m.id] = {**base, **hit, "cached": True}
+        elif a.cached_only:
+            rows[m.id] = {**base, "outcome": "not run", "killer": None, "error": "no cached result"}
         else:
             todo.append(m)
     print(f"{len(everything)} mutation points; sample {len(chosen)} (seed {a.seed}); profile {a.profile}; "
@@ -492,13 +509,14 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
     ordered = [rows[m.id] for m in chosen]
     summary = summarize(ordered)
+    summary["mutant_seconds"] = round(sum(float(r.get("seconds") or 0) for r in ordered), 1)
     wall = round(time.monotonic() - t0, 1)
     for r in ordered:
         if r["outcome"] in ("survived", "timeout", "error"):
             print(f"  {r['outcome'].upper():9s} {r['id']}  {r.get('error') or ''}".rstrip())
     print(f"profile {a.profile}: killed {summary['killed']}, survived {summary['survived']}, "
           f"timed out {summary['timed_out']} (counted as killed), equivalent {summary['equivalent']}, "
-          f"errors {summary['errors']}")
+          f"errors {summary['errors']}" + (f", not run {summary['not_run']}" if summary["not_run"] else ""))
     rate = summary["kill_rate"]
     print(f"kill rate: {summary['killed'] + summary['timed_out']}/{summary['non_equivalent']} non-equivalent = "
           f"{rate * 100 if rate is not None else float('nan'):.1f}%  (wall {wall} s, -j {a.jobs}, "

@@ -292,3 +292,56 @@ def test_FMK1_a_typed_contact_address_becomes_one_unsynced_location(factory: Any
         assert len([r for r in w.records("location") if not r["link"]]) == 1, "FM-K1: a second pass made it again"
         linked = sum(1 for r in w.records("location") if r["link"] and r["link"]["state"] == "enabled")
         assert w.adapter.summary()["location"]["synced"] == linked, "ST-05: an unsynced location was counted"
+
+
+@prop(rules=["FM-O3", "Q16"], max_examples=8,
+      examples=({"parents": [1, 0, 0, 3], "scope": [1, 1, 1, 1]},  # A<->B, C under A, D its own parent
+                {"parents": [None, 2, 1, 1], "scope": [2, 1, 1, 1]},  # B<->C with D under B; A out of scope
+                {"parents": [1, 2, 0, None], "scope": [1, 1, 1, 1]}),  # A->B->C->A
+      parents=st.lists(st.sampled_from([None, 0, 1, 2, 3]), min_size=4, max_size=4),
+      scope=st.lists(st.sampled_from([1, 1, 2]), min_size=4, max_size=4))
+def test_FMO3_Q16_parents_follow_linked_companies_and_never_form_a_cycle(factory: Any, parents: list,
+                                                                          scope: list) -> None:
+    """Every organization's parent is either empty or the organization linked to its Autotask parent company
+    (FM-O3), and a parent cycle in Autotask (A→B→A, or a company its own parent) never becomes a cycle in the
+    documentation (Q16: ignore cycles), whatever the order of the companies."""
+    ids = [1001, 1002, 1003, 1004]
+    companies = [{"id": cid, "name": f"Co {cid}", "type": scope[i],
+                  "parent": None if parents[i] is None else ids[parents[i]]} for i, cid in enumerate(ids)]
+    with world(factory, {**_EMPTY, "companies": companies}, base_settings()) as w:
+        w.pass_ok()
+        orgs = {r["id"]: r for r in w.records("organization")}
+        company_of = {r["id"]: int(r["link"]["psa_id"]) for r in orgs.values() if r["link"]}
+        org_of = {v: k for k, v in company_of.items()}
+        for oid, r in orgs.items():
+            pid = r["fields"].get("parent_id")
+            if pid is None or oid not in company_of:
+                continue
+            at_parent = next(c["parent"] for c in companies if c["id"] == company_of[oid])
+            assert pid == org_of.get(at_parent), (f"FM-O3: org {oid} (company {company_of[oid]}) has parent {pid}, "
+                                                  f"but its Autotask parent {at_parent} is linked to "
+                                                  f"{org_of.get(at_parent)}")
+        for oid in orgs:
+            seen, cur = set(), oid
+            while cur is not None:
+                assert cur not in seen, f"Q16: the documentation's parent organizations form a cycle through {cur}"
+                seen.add(cur)
+                cur = orgs[cur]["fields"].get("parent_id") if cur in orgs else None
+        for c in companies:  # FM-O3: set whenever the parent is linked and no cycle stands in the way
+            if c["parent"] is not None and c["parent"] != c["id"] and c["id"] in org_of and c["parent"] in org_of:
+                p_parent = next(x["parent"] for x in companies if x["id"] == c["parent"])
+                chain_back = p_parent == c["id"]
+                if not chain_back and _no_cycle_through(companies, c["id"]):
+                    assert orgs[org_of[c["id"]]]["fields"].get("parent_id") == org_of[c["parent"]], \
+                        f"FM-O3: company {c['id']}'s parent {c['parent']} is linked, but its org has no parent"
+
+
+def _no_cycle_through(companies: list[dict[str, Any]], cid: int) -> bool:
+    parent = {c["id"]: c["parent"] for c in companies}
+    seen, cur = set(), parent.get(cid)
+    while cur is not None and cur not in seen:
+        if cur == cid:
+            return False
+        seen.add(cur)
+        cur = parent.get(cur)
+    return True

@@ -345,3 +345,45 @@ def _no_cycle_through(companies: list[dict[str, Any]], cid: int) -> bool:
         seen.add(cur)
         cur = parent.get(cur)
     return True
+
+
+@prop(rules=["P-08", "FM-C6", "SC-02", "P-06", "SC-04"], needs={"push", "edit_and_save", "create_record"},
+      max_examples=6, ctype=st.sampled_from(["Workstation", "Laptop", "Server", "Autotask Default"]),
+      without_type=st.booleans(), contacts=st.booleans())
+def test_P08_SC02_a_configuration_is_pushed_only_with_a_type_set_to_sync(factory: Any, ctype: str,
+                                                                        without_type: bool, contacts: bool) -> None:
+    """With two-way on, saving an unlinked configuration pushes it only when its type is selected for sync (SC-02:
+    Workstation and Laptop here; "Autotask Default" stands for a blank type, pushed only with "sync without a type"
+    checked), and the created device carries that type (§3.2 Device Type ↔ Configuration Type). A contact is pushed
+    only while contact sync is on (SC-04)."""
+    with world(factory, _EMPTY, base_settings(two_way=True, sync_without_ci_type=without_type,
+                                              contacts_enabled=contacts)) as w:
+        w.pass_ok()
+        org = w.linked("organization", 1001)["id"]
+        type_id = {t["name"]: t["id"] for t in w.at_query("ConfigurationItemTypes")}
+        rid = w.adapter.create_record("configuration", {"name": "Box", "serial_number": "SN-42", "manufacturer": "Acme",
+                                                        "model": "X1", "configuration_type": ctype},
+                                      org_id=org, via="api")
+        cid = w.adapter.create_record("contact", {"first_name": "Eve", "last_name": "Ng"}, org_id=org, via="api")
+        before = {i["id"] for i in w.at_query("ConfigurationItems")}
+        try:
+            w.adapter.edit_and_save("configuration", rid, {})
+        except Refused:
+            pass
+        created = [i for i in w.at_query("ConfigurationItems") if i["id"] not in before]
+        eligible = ctype in ("Workstation", "Laptop") or (ctype == "Autotask Default" and without_type)
+        if not eligible:
+            assert not created, f"P-08/SC-02: a configuration of type {ctype!r} not set to sync was pushed: {created}"
+        else:
+            assert len(created) == 1, f"P-06: saving an eligible {ctype!r} configuration created {created}"
+            want = type_id.get(ctype)
+            assert created[0].get("configurationItemType") == want, \
+                f"§3.2/FM-C4: the device was created with type {created[0].get('configurationItemType')}, not {want}"
+        people = {i["id"] for i in w.at_query("Contacts")}
+        try:
+            w.adapter.edit_and_save("contact", cid, {})
+        except Refused:
+            pass
+        new_people = {i["id"] for i in w.at_query("Contacts")} - people
+        assert bool(new_people) == contacts, \
+            f"SC-04/P-06: contact sync {'on' if contacts else 'off'}, saving a contact created {sorted(new_people)}"

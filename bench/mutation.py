@@ -492,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
             rows[m.id] = {**base, "outcome": "not run", "killer": None, "error": "no cached result"}
         else:
             todo.append(m)
+    todo.sort(key=lambda m: len(reach[m.id]))  # the cheapest first, so a run cut short has settled the most
     print(f"{len(everything)} mutation points; sample {len(chosen)} (seed {a.seed}); profile {a.profile}; "
           f"{len(todo)} to run, {len(chosen) - len(todo)} cached/equivalent/carried; -j {a.jobs}", flush=True)
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:

@@ -56,7 +56,10 @@ people = st.lists(st.tuples(st.integers(0, 1), st.sampled_from(FIRST), st.sample
                               (1, "SN-1", "00:1A:2B:3C:4D:5E")],
                  "docs": [(0, "SN-1", "00:1A:2B:3C:4D:5E"), (0, "SN-1", "00:1A:2B:3C:4D:5F"), (1, "", "")],
                  "at_people": [(0, "ann", "Lee"), (1, "Ann", "Lee"), (0, "Ann", "Lee")],
-                 "doc_people": [(0, "Ann", "Lee"), (0, "Bob", "Kim")]},),
+                 "doc_people": [(0, "Ann", "Lee"), (0, "Bob", "Kim")]},
+                # the second save must look past the device the first one took (M-09)
+                {"at_items": [(0, "SN-2", ""), (0, "SN-2", "")], "docs": [(0, "SN-2", ""), (0, "SN-2", "")],
+                 "at_people": [], "doc_people": []}),
       at_items=at_cis, docs=doc_cis, at_people=people, doc_people=people)
 def test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company(
         factory: Any, at_items: list, docs: list, at_people: list, doc_people: list) -> None:
@@ -72,7 +75,8 @@ def test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company
         saved = []
         for i, (c, s, m) in enumerate(docs):
             fields = {"name": f"Doc-{i}", "serial_number": s, "mac_address": m, "manufacturer": "Acme",
-                      "model": "X1", "configuration_type": "Autotask Default"}
+                      "model": "X1", "configuration_type": "Autotask Default",
+                      "status": [None, "Inactive", "Active"][i % 3]}  # Active ↔ Configuration Status (§3.2, Q21)
             saved.append(("configuration", TWO[c]["id"], w.adapter.create_record(
                 "configuration", fields, org_id=org[TWO[c]["id"]], via="api"), (s, O.canonical_mac(m))))
         for c, f, last in doc_people:
@@ -121,6 +125,8 @@ def _assert_created_as_saved(w: Any, kind: str, psa_id: int, company: int, rec: 
         assert got == (f["first_name"], f["last_name"]), f"§3.3: contact created in Autotask as {got}: {f}"
         return
     assert at.get("referenceTitle") == f["name"], f"FM-C1: device created as {at.get('referenceTitle')!r}: {f}"
+    assert bool(at.get("isActive")) == (f.get("status") != "Inactive"), \
+        f"§3.2 Active ↔ Configuration Status: a {f.get('status')} configuration was created with isActive={at.get('isActive')}"
     assert (at.get("serialNumber") or "") == (f["serial_number"] or ""), \
         f"§3.2: device created with serial {at.get('serialNumber')!r}, saved with {f['serial_number']!r}"
     product = w.at_get("Products", at.get("productID")) if at.get("productID") else None
@@ -189,7 +195,7 @@ def test_FMG1_M07_M10_an_incremental_pass_leaves_what_a_full_pass_would(factory:
                 f"FM-G1/M-07/M-10: after the Autotask edits {edits} the incremental pass left the {kind} records "
                 f"{after_incremental[kind]} but a full pass makes them {after_full[kind]}")
         names = {c["id"]: c["companyName"] for c in w.at_query("Companies")}
-        for pid, (fields, state, _) in after_full["organization"].items():
+        for pid, (fields, _state, _) in after_full["organization"].items():
             assert dict(fields)["name"] == names[pid], f"FM-G1: org of company {pid} is not named as in Autotask"
 
 

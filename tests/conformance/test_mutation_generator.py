@@ -70,3 +70,15 @@ def test_annotations_docstrings_and_log_calls_are_not_mutated() -> None:
 def test_reach_maps_continuation_lines_to_their_statement() -> None:
     lines = M.statement_lines("x = f(1,\n      2)\nif (a and\n        b):\n    y = 3\n")
     assert lines[2] == 1 and lines[4] == 3 and lines[5] == 5
+
+
+def test_equivalents_and_survivors_files_name_well_formed_distinct_mutants() -> None:
+    import yaml
+
+    eq = yaml.safe_load((ROOT / "bench" / "mutation_equivalent.yaml").read_text(encoding="utf-8"))
+    surv = yaml.safe_load((ROOT / "bench" / "mutation_survivors.yaml").read_text(encoding="utf-8"))
+    for mid, reason in {**eq, **surv}.items():
+        assert M.Mutant.parse(mid).id == mid and M.Mutant.parse(mid).module in M.MODULES, mid
+        assert isinstance(reason, str) and reason.strip(), f"{mid} has no reason"
+    assert not set(eq) & set(surv), "a mutant cannot be both equivalent and a survivor"
+    assert M.load_equivalent() == {k: str(v) for k, v in eq.items()}

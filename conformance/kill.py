@@ -15,8 +15,10 @@ from hypothesis import Phase
 
 SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", "two_way_push", "push_all",
                  "disconnect_delete",
-                 # kit-b: whole operations (issue 13 §3, issue 14)
-                 "push_operations", "record_controls", "passes", "lifecycle")
+                 # whole operations (issue 13 §3, issue 14)
+                 "push_operations", "record_controls", "passes", "lifecycle",
+                 # properties written for the survivors of bench/mutation.py
+                 "decisions")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

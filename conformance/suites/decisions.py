@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from conformance.adapter import Refused
 from conformance.suites import _oracle as O
-from conformance.suites._common import prop
+from conformance.suites._common import checked, prop
 from conformance.world import base_settings, world
 
 TWO = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
@@ -68,7 +68,7 @@ def test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company
     sharing serial OR MAC (both first) / first AND last name, earliest first; otherwise it creates one there."""
     with world(factory, _EMPTY, base_settings(two_way=True)) as w:
         w.pass_ok()
-        org = {c["id"]: w.linked("organization", c["id"])["id"] for c in TWO}
+        org = {c["id"]: w.must_link("organization", c["id"])["id"] for c in TWO}
         cis = [(TWO[c]["id"], _at_ci(w, TWO[c]["id"], s, m, f"AT-{i}"), s, m) for i, (c, s, m) in enumerate(at_items)]
         cons = [(TWO[c]["id"], w.at_create("Contacts", companyID=TWO[c]["id"], firstName=f, lastName=last,
                                            isActive=1), f, last) for c, f, last in at_people]
@@ -111,6 +111,7 @@ def test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company
                                      f"{want} (untaken, same company, key match, both-keys first, lowest id); "
                                      f"linked {got}")
             taken.add((kind, got))
+    checked()
 
 
 def _assert_created_as_saved(w: Any, kind: str, psa_id: int, company: int, rec: dict[str, Any]) -> None:
@@ -197,6 +198,7 @@ def test_FMG1_M07_M10_an_incremental_pass_leaves_what_a_full_pass_would(factory:
         names = {c["id"]: c["companyName"] for c in w.at_query("Companies")}
         for pid, (fields, _state, _) in after_full["organization"].items():
             assert dict(fields)["name"] == names[pid], f"FM-G1: org of company {pid} is not named as in Autotask"
+    checked()
 
 
 @prop(rules=["R-03", "R-01", "M-12", "O-01", "FM-G1"], needs={"record_controls"}, max_examples=6,
@@ -209,7 +211,7 @@ def test_R03_O01_R01_sync_now_pulls_only_that_record(factory: Any, target: int, 
     with world(factory, spec, base_settings()) as w:
         w.pass_ok()
         pid, other = 30001 + target, 30002 - target
-        rec = w.linked("contact", pid)
+        rec = w.must_link("contact", pid)
         if action == "disabled":
             w.adapter.disable("contact", rec["id"])
         w.at_update("Contacts", other, firstName="Zed")  # a change sync-now of ``pid`` must not pull
@@ -236,6 +238,7 @@ def test_R03_O01_R01_sync_now_pulls_only_that_record(factory: Any, target: int, 
         else:
             assert got["fields"] == before[rec["id"]]["fields"] and got["link"]["state"] == "disabled", \
                 f"R-01/M-12: sync now re-synced a disabled contact: {got}"
+    checked()
 
 
 @prop(rules=["FM-G2", "P-01", "R-01", "O-09"], needs={"edit_and_save"}, max_examples=6,
@@ -250,7 +253,7 @@ def test_FMG2_P01_with_two_way_off_synced_fields_are_read_only(factory: Any, kin
     field = {"organization": "name", "configuration": "name", "contact": "first_name"}[kind]
     with world(factory, spec, base_settings()) as w:
         w.pass_ok()
-        rec = w.linked(kind, psa)
+        rec = w.must_link(kind, psa)
         if state == "disabled":
             w.adapter.disable(kind, rec["id"])
         change: dict[str, Any] = {field: "Edited"}
@@ -267,6 +270,7 @@ def test_FMG2_P01_with_two_way_off_synced_fields_are_read_only(factory: Any, kin
             assert refused, f"FM-G2: with two-way off, saving {change} on a synced {kind} was not refused"
             assert after["fields"] == before["fields"] and after["org_id"] == before["org_id"], \
                 f"FM-G2: a refused save changed the {kind}: {before} -> {after}"
+    checked()
 
 
 @prop(rules=["FM-K1", "ST-05", "SC-05"], needs=frozenset(), max_examples=6,
@@ -283,10 +287,11 @@ def test_FMK1_a_typed_contact_address_becomes_one_unsynced_location(factory: Any
         w.at_update("Contacts", 30001, addressLine=line1, addressLine1=line2, city="Springfield", state="IL",
                     zipCode="00000")
         w.pass_ok()
-        org = w.linked("organization", 1001)["id"]
+        org = w.must_link("organization", 1001)["id"]
         unlinked = [r for r in w.records("location") if not r["link"]]
         if not locations:
             assert not unlinked, f"SC-05: location sync is off, yet locations appeared: {unlinked}"
+            checked()
             return
         assert len(unlinked) == 1, f"FM-K1: the contact's typed address should make one unsynced location: {unlinked}"
         loc = unlinked[0]
@@ -298,6 +303,7 @@ def test_FMK1_a_typed_contact_address_becomes_one_unsynced_location(factory: Any
         assert len([r for r in w.records("location") if not r["link"]]) == 1, "FM-K1: a second pass made it again"
         linked = sum(1 for r in w.records("location") if r["link"] and r["link"]["state"] == "enabled")
         assert w.adapter.summary()["location"]["synced"] == linked, "ST-05: an unsynced location was counted"
+    checked()
 
 
 @prop(rules=["FM-O3", "Q16"], max_examples=8,
@@ -340,6 +346,7 @@ def test_FMO3_Q16_parents_follow_linked_companies_and_never_form_a_cycle(factory
                 if not chain_back and _no_cycle_through(companies, c["id"]):
                     assert orgs[org_of[c["id"]]]["fields"].get("parent_id") == org_of[c["parent"]], \
                         f"FM-O3: company {c['id']}'s parent {c['parent']} is linked, but its org has no parent"
+    checked()
 
 
 def _no_cycle_through(companies: list[dict[str, Any]], cid: int) -> bool:
@@ -365,7 +372,7 @@ def test_P08_SC02_a_configuration_is_pushed_only_with_a_type_set_to_sync(factory
     with world(factory, _EMPTY, base_settings(two_way=True, sync_without_ci_type=without_type,
                                               contacts_enabled=contacts)) as w:
         w.pass_ok()
-        org = w.linked("organization", 1001)["id"]
+        org = w.must_link("organization", 1001)["id"]
         type_id = {t["name"]: t["id"] for t in w.at_query("ConfigurationItemTypes")}
         rid = w.adapter.create_record("configuration", {"name": "Box", "serial_number": "SN-42", "manufacturer": "Acme",
                                                         "model": "X1", "configuration_type": ctype},
@@ -393,3 +400,4 @@ def test_P08_SC02_a_configuration_is_pushed_only_with_a_type_set_to_sync(factory
         new_people = {i["id"] for i in w.at_query("Contacts")} - people
         assert bool(new_people) == contacts, \
             f"SC-04/P-06: contact sync {'on' if contacts else 'off'}, saving a contact created {sorted(new_people)}"
+    checked()

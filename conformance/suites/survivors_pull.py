@@ -25,16 +25,18 @@ RULES = ["FM-O3", "Q16", "FM-C3", "M-14", "M-07", "CR-01", "FM-C6", "P-08", "PA-
 _PARENTS = {"companies": [{"id": 1001, "name": "Outsider", "type": 2},
                           {"id": 1002, "name": "Child Co", "type": 1, "parent": 1003},
                           {"id": 1003, "name": "Parent Co", "type": 1},
-                          {"id": 1004, "name": "Grandchild Co", "type": 1, "parent": 1002}],
+                          {"id": 1004, "name": "Grandchild Co", "type": 1, "parent": 1002},
+                          {"id": 1005, "name": "Holding", "type": 1}],
             "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
 
 
-@prop(rules=["FM-O3", "Q16", "M-07"], max_examples=2, full=st.just(True))
+@prop(rules=["FM-O3", "Q16", "O-03"], max_examples=2, full=st.booleans())
 def test_FMO3_parent_set_when_parent_linked_despite_unlinked_companies(factory: Any, full: bool) -> None:
     """FM-O3: Parent Organization is set exactly when the Autotask parent company is itself linked; an unlinked
-    (out-of-scope) company elsewhere in the tenant changes nothing for the others."""
+    (out-of-scope) company, or one whose org was just orphaned (O-03), changes nothing for the others. A parent
+    given in Autotask after the first pass is set by the next pass (full or incremental: FM-G1)."""
     with world(factory, _PARENTS, base_settings()) as w:
-        w.pass_ok(full=full)
+        w.pass_ok()
         child = w.must_link("organization", 1002)
         parent = w.must_link("organization", 1003)
         grand = w.must_link("organization", 1004)
@@ -44,7 +46,14 @@ def test_FMO3_parent_set_when_parent_linked_despite_unlinked_companies(factory: 
         assert grand["fields"].get("parent_id") == child["id"], \
             f"FM-O3: Grandchild Co's parent is linked, but its Parent Organization is {grand['fields'].get('parent_id')}"
         assert parent["fields"].get("parent_id") is None, "FM-O3: Parent Co has no Autotask parent"
-    checked()
+        checked()
+        # the first in-scope company leaves the scope (its org is orphaned, O-03); another gets a linked parent
+        w.at_update("Companies", 1002, companyType=2)
+        w.at_update("Companies", 1003, parentCompanyID=1005)
+        w.pass_ok(full=full)
+        holding = w.must_link("organization", 1005)["id"]
+        got = w.must_link("organization", 1003)["fields"].get("parent_id")
+        assert got == holding, f"FM-O3: Parent Co's new parent Holding is linked, but its Parent Organization is {got}"
 
 
 _REF = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Outsider", "type": 2}],
@@ -77,8 +86,8 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [], "c
         "tickets": [], "docs": []}
 
 
-@prop(rules=["FM-C6", "P-08", "PA-07"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      missing=st.sampled_from(["model", "both"]))  # the documentation side keeps no model without manufacturer
+@prop(rules=["FM-C6", "P-08", "PA-07"], needs={"push", "edit_and_save", "create_record"}, max_examples=3,
+      missing=st.sampled_from(["name", "model", "both"]))  # the documentation side keeps no model without manufacturer
 def test_FMC6_configuration_without_manufacturer_or_model_is_not_pushed(factory: Any, missing: str) -> None:
     """FM-C6: to push a configuration to Autotask it needs Name, Type, Manufacturer and Model; PA-07/P-08: an
     ineligible record is not pushed. A configuration of a type set to sync lacking Manufacturer or Model creates no
@@ -88,7 +97,7 @@ def test_FMC6_configuration_without_manufacturer_or_model_is_not_pushed(factory:
         org = w.must_link("organization", 1001)["id"]
         fields = {"name": "Box", "serial_number": "SN-42", "configuration_type": "Workstation",
                   "manufacturer": "Acme", "model": "X1"}
-        for f in (("manufacturer", "model") if missing == "both" else (missing,)):
+        for f in (("manufacturer", "model") if missing == "both" else (missing,)):  # noqa: B007
             fields.pop(f)
         rid = w.adapter.create_record("configuration", fields, org_id=org, via="api")
         before = {i["id"] for i in w.at_query("ConfigurationItems")}

@@ -42,9 +42,9 @@ def test_FMO3_parent_set_when_parent_linked_despite_unlinked_companies(factory: 
         grand = w.must_link("organization", 1004)
         assert w.linked("organization", 1001) is None, "SC-01: an out-of-scope company was linked"
         assert child["fields"].get("parent_id") == parent["id"], \
-            f"FM-O3: Child Co's parent company is linked, but its Parent Organization is {child['fields'].get('parent_id')}"
+            f"FM-O3: Child Co's parent is linked, but its Parent Organization is {child['fields'].get('parent_id')}"
         assert grand["fields"].get("parent_id") == child["id"], \
-            f"FM-O3: Grandchild Co's parent is linked, but its Parent Organization is {grand['fields'].get('parent_id')}"
+            f"FM-O3: Grandchild Co's parent is linked; its Parent Organization is {grand['fields'].get('parent_id')}"
         assert parent["fields"].get("parent_id") is None, "FM-O3: Parent Co has no Autotask parent"
         checked()
         # the first in-scope company leaves the scope (its org is orphaned, O-03); another gets a linked parent
@@ -97,7 +97,7 @@ def test_FMC6_configuration_without_manufacturer_or_model_is_not_pushed(factory:
         org = w.must_link("organization", 1001)["id"]
         fields = {"name": "Box", "serial_number": "SN-42", "configuration_type": "Workstation",
                   "manufacturer": "Acme", "model": "X1"}
-        for f in (("manufacturer", "model") if missing == "both" else (missing,)):  # noqa: B007
+        for f in (("manufacturer", "model") if missing == "both" else (missing,)):
             fields.pop(f)
         rid = w.adapter.create_record("configuration", fields, org_id=org, via="api")
         before = {i["id"] for i in w.at_query("ConfigurationItems")}

@@ -111,3 +111,28 @@ def test_FMC6_configuration_without_manufacturer_or_model_is_not_pushed(factory:
         assert rec["link"] is None or rec["link"]["state"] == "error", \
             f"FM-C6: a configuration without {missing} got linked: {rec['link']}"
     checked()
+
+
+@prop(rules=["Q16", "FM-O3"], max_examples=2, n=st.sampled_from([260, 300]))
+def test_Q16_no_parent_cycle_in_a_tenant_of_hundreds_of_organizations(factory: Any, n: int) -> None:
+    """Q16 (ignore cycles): a parent cycle among Autotask companies (A→B→A) never becomes a cycle of parent
+    organizations, also when the tenant holds hundreds of organizations and the cycle is among the last ones."""
+    cos = [{"id": 1001 + i, "name": f"Co {i}", "type": 1} for i in range(n)]
+    cos[-1]["parent"], cos[-2]["parent"] = cos[-2]["id"], cos[-1]["id"]
+    cos[-3]["parent"] = cos[-1]["id"]  # hangs under the cycle, itself outside it
+    spec = {"companies": cos, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
+    with world(factory, spec, base_settings()) as w:
+        w.pass_ok()
+        orgs = {r["id"]: r for r in w.records("organization")}
+        for c in cos[-3:]:
+            w.must_link("organization", c["id"])
+        for oid in orgs:
+            seen, cur = set(), oid
+            while cur is not None:
+                assert cur not in seen, f"Q16: the documentation's parent organizations form a cycle through {cur}"
+                seen.add(cur)
+                cur = orgs[cur]["fields"].get("parent_id") if cur in orgs else None
+        last = w.must_link("organization", cos[-1]["id"])["id"]
+        got = w.must_link("organization", cos[-3]["id"])["fields"].get("parent_id")
+        assert got == last, f"FM-O3: company {cos[-3]['id']}'s parent is linked (no cycle through it), got {got}"
+    checked()

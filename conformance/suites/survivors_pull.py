@@ -136,3 +136,33 @@ def test_Q16_no_parent_cycle_in_a_tenant_of_hundreds_of_organizations(factory: A
         got = w.must_link("organization", cos[-3]["id"])["fields"].get("parent_id")
         assert got == last, f"FM-O3: company {cos[-3]['id']}'s parent is linked (no cycle through it), got {got}"
     checked()
+
+
+_LOC = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}],
+        "locations": [{"id": 10001, "company": 1002, "name": "HQ", "address1": "1 Main St", "city": "Springfield"}],
+        "contacts": [{"id": 30001, "company": 1002, "first": "Ann", "last": "Lee"}],
+        "cis": [{"id": 100001, "company": 1002, "serial": "SN-1", "type": 1}], "tickets": [], "docs": []}
+
+
+@prop(rules=["FM-K1", "FM-C3", "M-07", "CR-01", "SC-06"], max_examples=2, full=st.booleans())
+def test_FMK1_FMC3_children_pointing_at_a_synced_location_are_pulled(factory: Any, full: bool) -> None:
+    """FM-K1: a contact with an Autotask location gets that location (pulled, linked); FM-C3/SC-06: a device with a
+    contact and a location of its own company gets them. Every one of these in-scope records is pulled and linked
+    enabled (M-07, CR-01, CR-05), on the first pass and on the next one after an Autotask edit."""
+    with world(factory, _LOC, base_settings()) as w:
+        w.at_update("Contacts", 30001, companyLocationID=10001)
+        w.at_update("ConfigurationItems", 100001, contactID=30001, companyLocationID=10001)
+        w.pass_ok()
+        w.at_update("Contacts", 30001, title="CFO")
+        w.at_update("ConfigurationItems", 100001, referenceTitle="Renamed")
+        w.pass_ok(full=full)
+        for kind, psa in (("organization", 1002), ("location", 10001), ("contact", 30001),
+                          ("configuration", 100001)):
+            lk = w.must_link(kind, psa)["link"]
+            assert lk["state"] == "enabled", f"CR-05/FM-G1: the pulled {kind} {psa} is {lk['state']}"
+        assert w.must_link("contact", 30001)["fields"].get("title") == "CFO", "FM-G1: the contact's title not pulled"
+        assert w.must_link("configuration", 100001)["fields"].get("name") == "Renamed", \
+            "FM-G1/FM-C1: the device's new name was not pulled"
+        unsynced = [r for r in w.records("location") if not r["link"]]
+        assert not unsynced, f"FM-K1: a contact with an Autotask location got an unsynced location: {unsynced}"
+    checked()

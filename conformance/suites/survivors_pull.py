@@ -19,7 +19,7 @@ from conformance.adapter import Refused
 from conformance.suites._common import checked, prop
 from conformance.world import base_settings, world
 
-RULES = ["FM-O3", "Q16", "FM-C3", "M-14", "M-07", "CR-01", "FM-C6", "P-08", "PA-07"]
+RULES = ["FM-O3", "Q16", "O-03", "FM-C3", "M-14", "M-07", "CR-01", "FM-C6", "P-08", "PA-07", "FM-K1", "SC-06"]
 
 # 1001 is out of scope (type 2, never selected) and comes first; 1002's parent 1003 is in scope.
 _PARENTS = {"companies": [{"id": 1001, "name": "Outsider", "type": 2},

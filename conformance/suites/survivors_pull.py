@@ -88,9 +88,9 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [], "c
 
 @prop(rules=["FM-C6", "P-08", "PA-07"], needs={"push", "edit_and_save", "create_record"}, max_examples=3,
       missing=st.sampled_from(["name", "model", "both"]))  # the documentation side keeps no model without manufacturer
-def test_FMC6_configuration_without_manufacturer_or_model_is_not_pushed(factory: Any, missing: str) -> None:
+def test_FMC6_configuration_without_name_or_model_is_not_pushed(factory: Any, missing: str) -> None:
     """FM-C6: to push a configuration to Autotask it needs Name, Type, Manufacturer and Model; PA-07/P-08: an
-    ineligible record is not pushed. A configuration of a type set to sync lacking Manufacturer or Model creates no
+    ineligible record is not pushed. A configuration of a type set to sync lacking Name or Model creates no
     device."""
     with world(factory, _ONE, base_settings(two_way=True)) as w:
         w.pass_ok()

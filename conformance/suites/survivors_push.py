@@ -24,6 +24,8 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [],
                      {"id": 30002, "company": 1001, "first": "Bob", "last": "Roe", "title": "CTO"}],
         "locations": [], "tickets": [], "docs": []}
 
+_WITH_CI = {**_ONE, "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": None, "type": 1}]}
+
 
 def _rec(w: Any, kind: str, rid: Any) -> dict[str, Any]:
     return next(r for r in w.records(kind) if r["id"] == rid)
@@ -60,4 +62,99 @@ def test_P06_a_pushed_location_carries_its_country(factory: Any, country: str) -
         got = countries.get(at.get("countryID"), {})
         assert country in (got.get("displayName"), got.get("name")), (
             f"FM-L: the pushed location has countryID {at.get('countryID')} ({got}), not {country!r}")
+    checked()
+
+
+# ============================================================== Q11 / P-03: a save that changes no mapped value
+@prop(rules=["P-03", "Q11", "P-02"], needs={"push", "edit_and_save"}, max_examples=2,
+      kind=st.sampled_from(["configuration", "contact"]))
+def test_P03_Q11_saving_an_unchanged_value_does_not_clobber_autotask(factory: Any, kind: str) -> None:
+    """A save that submits a mapped field with the value the record already holds, together with a real change of
+    another mapped field, pushes only the changed field (P-03, Q11: "push only the changed mapped fields at save
+    time, so AT's other fields are not clobbered"): Autotask's newer value of the unchanged field stays."""
+    entity, psa, at_field, same, doc_field, value = {
+        "configuration": ("ConfigurationItems", 100001, "serialNumber", "serial_number", "notes", "Noted"),
+        "contact": ("Contacts", 30001, "title", "title", "mobile_phone", "555-0199")}[kind]
+    with world(factory, _WITH_CI, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        r = w.must_link(kind, psa)
+        w.at_update(entity, psa, **{at_field: "Changed in Autotask"})
+        _save(w, kind, r["id"], {same: r["fields"][same], doc_field: value})
+        assert w.at_get(entity, psa)[at_field] == "Changed in Autotask", (
+            f"P-03/Q11: saving {kind} {same} unchanged ({r['fields'][same]!r}) overwrote Autotask's newer value")
+        got = _rec(w, kind, r["id"])
+        assert got["link"] and got["link"]["state"] == "enabled", f"P-02: the push failed: {got['link']}"
+    checked()
+
+
+# ============================================================== T-04: a synced ticket is read-only
+_TICKET = {**_ONE, "tickets": [{"id": 700001, "company": 1001, "number": "T20251201.0001",
+                                "queue": QUEUES["Triage"]}]}
+
+
+@prop(rules=["T-04"], needs={"push", "edit_and_save"}, max_examples=2, two_way=st.booleans())
+def test_T04_a_synced_tickets_title_cannot_be_edited(factory: Any, two_way: bool) -> None:
+    """Tickets are pull-only and IT Glue tickets are read-only (T-04): saving a new title on a synced ticket does
+    not change it (refused), writes nothing to Autotask, and the ticket stays synced."""
+    with world(factory, _TICKET, base_settings(two_way=two_way)) as w:
+        w.pass_ok()
+        t = w.must_link("ticket", 700001)
+        w.mark()
+        _save(w, "ticket", t["id"], {"title": "Edited in the documentation"})
+        got = _rec(w, "ticket", t["id"])
+        assert got["fields"]["title"] == t["fields"]["title"], f"T-04: the synced ticket's title became {got['fields']['title']!r}"
+        assert not w.writes(), f"T-04: editing a ticket wrote to Autotask: {w.writes()}"
+        assert got["link"] and got["link"]["state"] == "enabled", f"T-04: the ticket's link became {got['link']}"
+    checked()
+
+
+# ============================================================== FM-C5: a changed model is pushed as its product
+@prop(rules=["FM-C5", "FM-C2", "Q17", "P-02"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
+      model=st.sampled_from(["X2", "Z9 Pro"]))
+def test_FMC5_saving_a_new_model_pushes_the_product_of_manufacturer_and_model(factory: Any, model: str) -> None:
+    """A pushed configuration whose model alone is changed and saved is pushed with the Autotask Product of its
+    (unchanged) manufacturer and the new model, exact names (FM-C5, Q17), created once if missing (FM-C2)."""
+    with world(factory, _ONE, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        org = w.must_link("organization", 1001)["id"]
+        rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
+                                                        "manufacturer": "Acme", "model": "X1",
+                                                        "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
+        _save(w, "configuration", rid, {})
+        r = _rec(w, "configuration", rid)
+        assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
+        _save(w, "configuration", rid, {"model": model})
+        r = _rec(w, "configuration", rid)
+        assert r["fields"]["model"] == model and r["fields"]["manufacturer"] == "Acme", f"the save was lost: {r['fields']}"
+        assert r["link"] and r["link"]["state"] == "enabled", f"P-02: the model change was not pushed: {r['link']}"
+        ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
+        prod = w.at_get("Products", int(ci["productID"]))
+        assert (prod["manufacturerName"], prod["manufacturerProductName"]) == ("Acme", model), (
+            f"FM-C5: the configuration points to product {prod['manufacturerName']!r}/{prod['manufacturerProductName']!r}")
+    checked()
+
+
+# ============================================================== Q17: product names match exactly
+@prop(rules=["Q17", "FM-C2", "FM-C5"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
+      other=st.sampled_from([("Acme", "x1"), ("acme", "X1")]))
+def test_Q17_a_product_whose_names_differ_in_case_is_not_used(factory: Any, other: tuple[str, str]) -> None:
+    """Manufacturer and model match Autotask's Product by exact name (Q17): a product whose manufacturer or model
+    differs only in letter case is a different product, so pushing an Acme/X1 device creates (once) and uses an
+    Acme/X1 product (FM-C2), not the other one."""
+    with world(factory, _ONE, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        decoy = w.at_create("Products", name=f"{other[0]} {other[1]}", manufacturerName=other[0],
+                            manufacturerProductName=other[1], isActive=True, productBillingCodeID=29682801,
+                            productCategory=1)
+        org = w.must_link("organization", 1001)["id"]
+        rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
+                                                        "manufacturer": "Acme", "model": "X1",
+                                                        "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
+        _save(w, "configuration", rid, {})
+        r = _rec(w, "configuration", rid)
+        assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
+        ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
+        assert int(ci["productID"]) != decoy, f"Q17: the device uses product {other}, not an exact Acme/X1 product"
+        prod = w.at_get("Products", int(ci["productID"]))
+        assert (prod["manufacturerName"], prod["manufacturerProductName"]) == ("Acme", "X1"), f"FM-C5: {prod}"
     checked()

@@ -158,3 +158,42 @@ def test_Q17_a_product_whose_names_differ_in_case_is_not_used(factory: Any, othe
         prod = w.at_get("Products", int(ci["productID"]))
         assert (prod["manufacturerName"], prod["manufacturerProductName"]) == ("Acme", "X1"), f"FM-C5: {prod}"
     checked()
+
+
+# ============================================================== SC-08 / P-11: a manager Autotask no longer accepts
+_NO_OWNER = {"inactive": "an inactive resource", "missing": "a resource Autotask no longer returns"}
+
+
+def _unusable_manager(w: Any, how: str) -> bool:
+    """Make the Default Account Manager unusable: an inactive resource (chosen in the settings, if they accept it),
+    or the chosen resource no longer returned by Autotask. False when the settings refuse it (SC-08 [I])."""
+    if how == "inactive":
+        rid = add_resource(w, "Kim", "Park", active=False)
+        try:
+            w.adapter.apply_settings(base_settings(two_way=True, default_account_manager=rid))
+        except Refused:
+            return False
+        return True
+    w.fault({"method": "GET", "path": "Resources*", "status": 404, "body": {"errors": ["Not found"]}})
+    return True
+
+
+@prop(rules=["SC-08", "P-09", "P-11"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
+      how=st.sampled_from(sorted(_NO_OWNER)))
+def test_SC08_P11_an_organization_is_not_created_for_an_unusable_manager(factory: Any, how: str) -> None:
+    """A new organization is created in Autotask owned by the Default Account Manager (P-09), which must be a user
+    that can own organizations (SC-08). When that is {inactive, missing} the save creates no company: the push
+    fails and the record shows the sync-error state (P-11)."""
+    with world(factory, _ONE, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        before = {c["id"] for c in w.at_query("Companies")}
+        assume(_unusable_manager(w, how))
+        rid = w.adapter.create_record("organization", {"name": "Fresh Org", "org_type": "Customer"}, via="api")
+        _save(w, "organization", rid, {})
+        w.clear_faults()
+        assert {c["id"] for c in w.at_query("Companies")} == before, (
+            f"SC-08: a company was created owned by {_NO_OWNER[how]}")
+        r = _rec(w, "organization", rid)
+        assert r["link"] is not None and r["link"]["state"] == "error", (
+            f"P-11: the organization whose push could not run shows {r['link']}, not the sync-error state")
+    checked()

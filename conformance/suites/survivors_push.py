@@ -197,3 +197,29 @@ def test_SC08_P11_an_organization_is_not_created_for_an_unusable_manager(factory
         assert r["link"] is not None and r["link"]["state"] == "error", (
             f"P-11: the organization whose push could not run shows {r['link']}, not the sync-error state")
     checked()
+
+
+@prop(rules=["PA-05", "PA-06", "PA-07", "SC-08", "P-09"], needs={"push", "push_all", "create_record"},
+      max_examples=2, n_contacts=st.integers(1, 2))
+def test_PA05_PA06_push_all_goes_on_past_an_organization_it_cannot_create(factory: Any, n_contacts: int) -> None:
+    """Push-all with a Default Account Manager that Autotask no longer returns cannot create organizations (SC-08,
+    P-09), but it runs to its completion (PA-06) and still pushes the other eligible records: every new contact of
+    the linked organization ends up linked (PA-05), and no company is created."""
+    with world(factory, _ONE, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        org = w.must_link("organization", 1001)["id"]
+        before = {c["id"] for c in w.at_query("Companies")}
+        new_org = w.adapter.create_record("organization", {"name": "Fresh Org", "org_type": "Customer"}, via="api")
+        contacts = [w.adapter.create_record("contact", {"first_name": f"Nia{i}", "last_name": "Stone"}, org_id=org,
+                                            via="api") for i in range(n_contacts)]
+        _unusable_manager(w, "missing")
+        w.adapter.push_all()
+        w.clear_faults()
+        assert {c["id"] for c in w.at_query("Companies")} == before, "SC-08: push-all created a company"
+        assert (_rec(w, "organization", new_org)["link"] or {}).get("state") != "enabled", (
+            "SC-08: the organization that could not be created is shown as synced")
+        for rid in contacts:
+            r = _rec(w, "contact", rid)
+            assert r["link"] and r["link"]["state"] == "enabled", (
+                f"PA-05/PA-06: push-all stopped at the organization: contact {rid} was not pushed ({r['link']})")
+    checked()

@@ -223,3 +223,28 @@ def test_PA05_PA06_push_all_goes_on_past_an_organization_it_cannot_create(factor
             assert r["link"] and r["link"]["state"] == "enabled", (
                 f"PA-05/PA-06: push-all stopped at the organization: contact {rid} was not pushed ({r['link']})")
     checked()
+
+
+# ============================================================== R-03 / O-01: sync now of a deleted record
+@prop(rules=["R-03", "O-01", "O-04"], needs={"record_controls"}, max_examples=2,
+      victim=st.sampled_from([30001, 30002]))
+def test_R03_O01_sync_now_of_a_deleted_contact_orphans_only_it(factory: Any, victim: int) -> None:
+    """"Sync now" on a contact whose Autotask contact was deleted orphans that contact (O-01) and changes no other
+    record's state (R-03 [I]: nothing else changes state); in particular the organization and its other children
+    stay synced (O-04 cascades only from an organization)."""
+    spec = {**_WITH_CI, "locations": []}
+    with world(factory, spec, base_settings()) as w:
+        w.pass_ok()
+        target = w.must_link("contact", victim)
+        before = _states(w)
+        w.at_delete("Contacts", victim)
+        try:
+            w.adapter.sync_now("contact", target["id"])
+        except Refused:
+            pass  # judged by the states below
+        after = _states(w)
+        assert after[("contact", target["id"])] == "orphaned", (
+            f"O-01: sync now of a contact deleted in Autotask left it {after[('contact', target['id'])]}")
+        changed = sorted(str(k) for k in after if k != ("contact", target["id"]) and after[k] != before.get(k))
+        assert not changed, f"R-03/O-04: sync now of one deleted contact changed other records' states: {changed}"
+    checked()

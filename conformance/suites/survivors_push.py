@@ -248,3 +248,28 @@ def test_R03_O01_sync_now_of_a_deleted_contact_orphans_only_it(factory: Any, vic
         changed = sorted(str(k) for k in after if k != ("contact", target["id"]) and after[k] != before.get(k))
         assert not changed, f"R-03/O-04: sync now of one deleted contact changed other records' states: {changed}"
     checked()
+
+
+# ============================================================== R-02 / O-01: "Enable sync" does not revive an orphan
+@prop(rules=["R-02", "O-01", "ST-05"], needs={"record_controls"}, max_examples=2,
+      victim=st.sampled_from([30001, 30002]))
+def test_R02_O01_enable_sync_does_not_make_an_orphan_synced(factory: Any, victim: int) -> None:
+    """A contact whose Autotask contact was deleted is orphaned (O-01). "Enable sync" resumes syncing a
+    disconnected record (R-02); on an orphan there is no Autotask record to sync with, so it stays orphaned and is
+    counted under orphaned, not synced (ST-05)."""
+    with world(factory, _ONE, base_settings()) as w:
+        w.pass_ok()
+        target = w.must_link("contact", victim)
+        w.at_delete("Contacts", victim)
+        w.pass_ok()
+        assert _rec(w, "contact", target["id"])["link"]["state"] == "orphaned", "O-01: the deleted contact"
+        try:
+            w.adapter.enable("contact", target["id"])
+        except Refused:
+            pass
+        r = _rec(w, "contact", target["id"])
+        assert r["link"] and r["link"]["state"] == "orphaned", (
+            f"O-01/R-02: enable sync turned an orphan whose Autotask contact is deleted into {r['link']}")
+        row = w.adapter.summary()["contact"]
+        assert (row["orphaned"], row["synced"]) == (1, 1), f"ST-05: contact counts {row}"
+    checked()

@@ -43,25 +43,30 @@ def _states(w: Any) -> dict[tuple[str, Any], Any]:
 
 
 # ============================================================== a pushed location carries its country
-@prop(rules=["P-06", "FM-L3"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      country=st.sampled_from(["United States", "Canada"]))
-def test_P06_a_pushed_location_carries_its_country(factory: Any, country: str) -> None:
+_OTHER_COUNTRY = {"United States": "Canada", "Canada": "United States"}
+
+
+@prop(rules=["P-06", "P-02", "P-03"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
+      country=st.sampled_from(sorted(_OTHER_COUNTRY)))
+def test_P06_P02_a_pushed_location_carries_its_country(factory: Any, country: str) -> None:
     """Before any pass has run, a location saved with two-way on (its organization pushed first, Q12) is created
-    in Autotask (P-06) with its country mapped to Autotask's country (§3.4: Country ↔ Country)."""
+    in Autotask (P-06) with its country mapped to Autotask's country (§3.4: Country ↔ Country); a later save that
+    changes only the country pushes the new country (P-02, P-03)."""
     with world(factory, _ONE, base_settings(two_way=True)) as w:
         org = w.adapter.create_record("organization", {"name": "Fresh Org", "org_type": "Customer"}, via="api")
         _save(w, "organization", org, {})
         assert (_rec(w, "organization", org)["link"] or {}).get("state") == "enabled", "P-06: organization not pushed"
         rid = w.adapter.create_record("location", {"name": "Annex", "address1": "9 Side St", "city": "Springfield",
                                                    "region": "IL", "country": country}, org_id=org, via="api")
-        _save(w, "location", rid, {})
-        r = _rec(w, "location", rid)
-        assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the location was not pushed: {r['link']}"
-        at = w.at_get("CompanyLocations", int(r["link"]["psa_id"]))
         countries = {c["id"]: c for c in w.at_query("Countries")}
-        got = countries.get(at.get("countryID"), {})
-        assert country in (got.get("displayName"), got.get("name")), (
-            f"FM-L: the pushed location has countryID {at.get('countryID')} ({got}), not {country!r}")
+        for want in (country, _OTHER_COUNTRY[country]):
+            _save(w, "location", rid, {} if want == country else {"country": want})
+            r = _rec(w, "location", rid)
+            assert r["link"] and r["link"]["state"] == "enabled", f"P-06/P-02: the location was not pushed: {r['link']}"
+            at = w.at_get("CompanyLocations", int(r["link"]["psa_id"]))
+            got = countries.get(at.get("countryID"), {})
+            assert want in (got.get("displayName"), got.get("name")), (
+                f"§3.4/P-02: the pushed location has countryID {at.get('countryID')} ({got}), not {want!r}")
     checked()
 
 

@@ -278,3 +278,32 @@ def test_R02_O01_enable_sync_does_not_make_an_orphan_synced(factory: Any, victim
         row = w.adapter.summary()["contact"]
         assert (row["orphaned"], row["synced"]) == (1, 1), f"ST-05: contact counts {row}"
     checked()
+
+
+# ============================================================== R-05 / M-03: the retry of an uncertain create
+@prop(rules=["R-05", "P-11", "M-03", "P-06"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
+      decoy_title=st.sampled_from(["Aaa desk", "Printer"]))
+def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, decoy_title: str) -> None:
+    """A device without serial number or MAC whose create reached Autotask but whose answer was lost is retried by
+    an edit+save (R-05). The retry links it to at most the device it created, never to another unlinked device of
+    the same organization and product (an older one with a different name): a device without keys matches nothing
+    by the matching rules, so it must not be tied to a different Autotask device."""
+    with world(factory, _ONE, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        org = w.must_link("organization", 1001)["id"]
+        product = w.at_create("Products", name="Acme X1", manufacturerName="Acme", manufacturerProductName="X1",
+                              isActive=True, productBillingCodeID=29682801, productCategory=1)
+        decoy = w.at_create("ConfigurationItems", companyID=1001, productID=product, referenceTitle=decoy_title,
+                            isActive=True, installDate="2025-06-01T00:00:00Z")
+        rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
+                                                        "manufacturer": "Acme", "model": "X1"}, org_id=org, via="api")
+        w.fault({"method": "POST", "path": "ConfigurationItems", "commit": True, "drop": True})
+        _save(w, "configuration", rid, {})
+        w.clear_faults()
+        _save(w, "configuration", rid, {})
+        r = _rec(w, "configuration", rid)
+        assert r["link"] and r["link"]["state"] == "enabled", f"R-05: the retry did not link the device: {r['link']}"
+        psa = int(r["link"]["psa_id"])
+        assert psa != decoy, f"R-05/M-03: the retry linked the device to another Autotask device ({decoy_title!r})"
+        assert w.at_get("ConfigurationItems", psa)["referenceTitle"] == "Laptop 7", "P-06: linked a different device"
+    checked()

@@ -307,3 +307,4 @@ def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, deco
         assert psa != decoy, f"R-05/M-03: the retry linked the device to another Autotask device ({decoy_title!r})"
         assert w.at_get("ConfigurationItems", psa)["referenceTitle"] == "Laptop 7", "P-06: linked a different device"
     checked()
+

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conformance.adapter import Refused
 from conformance.suites._common import checked, prop
-from conformance.world import QUEUES, add_resource, base_settings, world
+from conformance.world import MANAGER, QUEUES, add_resource, base_settings, world
 
 RULES = ["P-03", "Q11", "Q17", "FM-C2", "FM-C5", "T-04", "R-03", "O-01", "O-04", "SC-08", "P-11", "PA-06", "PA-07"]
 
@@ -166,12 +166,13 @@ def test_Q17_a_product_whose_names_differ_in_case_is_not_used(factory: Any, othe
 
 
 # ============================================================== SC-08 / P-11: a manager Autotask no longer accepts
-_NO_OWNER = {"inactive": "an inactive resource", "missing": "a resource Autotask no longer returns"}
+_NO_OWNER = {"inactive": "an inactive resource", "missing": "a resource Autotask no longer returns",
+             "deactivated": "a resource deactivated in Autotask after the settings were saved"}
 
 
 def _unusable_manager(w: Any, how: str) -> bool:
     """Make the Default Account Manager unusable: an inactive resource (chosen in the settings, if they accept it),
-    or the chosen resource no longer returned by Autotask. False when the settings refuse it (SC-08 [I])."""
+    the chosen resource deactivated in Autotask later, or no longer returned by Autotask. False when the settings refuse it (SC-08 [I])."""
     if how == "inactive":
         rid = add_resource(w, "Kim", "Park", active=False)
         try:
@@ -179,12 +180,17 @@ def _unusable_manager(w: Any, how: str) -> bool:
         except Refused:
             return False
         return True
+    if how == "deactivated":  # Autotask now answers that the chosen resource is inactive
+        w.fault({"method": "GET", "path": "Resources*", "status": 200,
+                 "body": {"item": {"id": MANAGER, "firstName": "Sam", "lastName": "Admin", "isActive": False,
+                                   "resourceType": "Employee"}}})
+        return True
     w.fault({"method": "GET", "path": "Resources*", "status": 404, "body": {"errors": ["Not found"]}})
     return True
 
 
-@prop(rules=["SC-08", "P-09", "P-11"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      how=st.sampled_from(sorted(_NO_OWNER)))
+@prop(rules=["SC-08", "P-09", "P-11"], needs={"push", "edit_and_save", "create_record"}, max_examples=3,
+      examples=({"how": "deactivated"}, {"how": "missing"}), how=st.sampled_from(sorted(_NO_OWNER)))
 def test_SC08_P11_an_organization_is_not_created_for_an_unusable_manager(factory: Any, how: str) -> None:
     """A new organization is created in Autotask owned by the Default Account Manager (P-09), which must be a user
     that can own organizations (SC-08). When that is {inactive, missing} the save creates no company: the push

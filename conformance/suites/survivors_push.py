@@ -97,7 +97,8 @@ _TICKET = {**_ONE, "tickets": [{"id": 700001, "company": 1001, "number": "T20251
                                 "queue": QUEUES["Triage"]}]}
 
 
-@prop(rules=["T-04"], needs={"push", "edit_and_save"}, max_examples=2, two_way=st.booleans())
+@prop(rules=["T-04"], needs={"push", "edit_and_save"}, max_examples=2, examples=({"two_way": True},),
+      two_way=st.booleans())
 def test_T04_a_synced_tickets_title_cannot_be_edited(factory: Any, two_way: bool) -> None:
     """Tickets are pull-only and IT Glue tickets are read-only (T-04): saving a new title on a synced ticket does
     not change it (refused), writes nothing to Autotask, and the ticket stays synced."""
@@ -141,7 +142,7 @@ def test_FMC5_saving_a_new_model_pushes_the_product_of_manufacturer_and_model(fa
 
 # ============================================================== Q17: product names match exactly
 @prop(rules=["Q17", "FM-C2", "FM-C5"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      other=st.sampled_from([("Acme", "x1"), ("acme", "X1")]))
+      examples=({"other": ("Acme", "x1")},), other=st.sampled_from([("Acme", "x1"), ("acme", "X1")]))
 def test_Q17_a_product_whose_names_differ_in_case_is_not_used(factory: Any, other: tuple[str, str]) -> None:
     """Manufacturer and model match Autotask's Product by exact name (Q17): a product whose manufacturer or model
     differs only in letter case is a different product, so pushing an Acme/X1 device creates (once) and uses an
@@ -238,7 +239,7 @@ def test_PA05_PA06_push_all_goes_on_past_an_organization_it_cannot_create(factor
 
 # ============================================================== R-03 / O-01: sync now of a deleted record
 @prop(rules=["R-03", "O-01", "O-04"], needs={"record_controls"}, max_examples=2,
-      victim=st.sampled_from([30001, 30002]))
+      examples=({"victim": 30001}, {"victim": 30002}), victim=st.sampled_from([30001, 30002]))
 def test_R03_O01_sync_now_of_a_deleted_contact_orphans_only_it(factory: Any, victim: int) -> None:
     """"Sync now" on a contact whose Autotask contact was deleted orphans that contact (O-01) and changes no other
     record's state (R-03 [I]: nothing else changes state); in particular the organization and its other children
@@ -288,7 +289,7 @@ def test_R02_O01_enable_sync_does_not_make_an_orphan_synced(factory: Any, victim
 
 # ============================================================== R-05 / M-03: the retry of an uncertain create
 @prop(rules=["R-05", "P-11", "M-03", "P-06"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      decoy_title=st.sampled_from(["Aaa desk", "Printer"]))
+      examples=({"decoy_title": "Aaa desk"},), decoy_title=st.sampled_from(["Aaa desk", "Printer"]))
 def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, decoy_title: str) -> None:
     """A device without serial number or MAC whose create reached Autotask but whose answer was lost is retried by
     an edit+save (R-05). The retry links it to at most the device it created, never to another unlinked device of

@@ -288,19 +288,27 @@ def test_R02_O01_enable_sync_does_not_make_an_orphan_synced(factory: Any, victim
 
 
 # ============================================================== R-05 / M-03: the retry of an uncertain create
-@prop(rules=["R-05", "P-11", "M-03", "P-06"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
-      examples=({"decoy_title": "Aaa desk"},), decoy_title=st.sampled_from(["Aaa desk", "Printer"]))
-def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, decoy_title: str) -> None:
+_DECOYS = {"other name": ("Aaa desk", "X1"), "other name, later": ("Printer", "X1"),
+           "other product": ("Laptop 7", "A0")}
+
+
+@prop(rules=["R-05", "P-11", "M-03", "P-06", "FM-C5"], needs={"push", "edit_and_save", "create_record"},
+      max_examples=3, examples=({"decoy": "other name"}, {"decoy": "other product"}),
+      decoy=st.sampled_from(sorted(_DECOYS)))
+def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, decoy: str) -> None:
     """A device without serial number or MAC whose create reached Autotask but whose answer was lost is retried by
-    an edit+save (R-05). The retry links it to at most the device it created, never to another unlinked device of
-    the same organization and product (an older one with a different name): a device without keys matches nothing
-    by the matching rules, so it must not be tied to a different Autotask device."""
+    an edit+save (R-05). The retry links it to at most the device it created, never to another, older unlinked
+    device of the same organization with another name or another product (FM-C5: the product is its manufacturer
+    and model): a device without keys matches nothing by the matching rules, so it must not be tied to a different
+    Autotask device."""
+    title, model = _DECOYS[decoy]
     with world(factory, _ONE, base_settings(two_way=True)) as w:
         w.pass_ok()
         org = w.must_link("organization", 1001)["id"]
-        product = w.at_create("Products", name="Acme X1", manufacturerName="Acme", manufacturerProductName="X1",
-                              isActive=True, productBillingCodeID=29682801, productCategory=1)
-        decoy = w.at_create("ConfigurationItems", companyID=1001, productID=product, referenceTitle=decoy_title,
+        products = {m: w.at_create("Products", name=f"Acme {m}", manufacturerName="Acme", manufacturerProductName=m,
+                                   isActive=True, productBillingCodeID=29682801, productCategory=1)
+                    for m in sorted({model, "X1"})}  # the decoy's product first: its id is the lower one
+        other = w.at_create("ConfigurationItems", companyID=1001, productID=products[model], referenceTitle=title,
                             isActive=True, installDate="2025-06-01T00:00:00Z")
         rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
                                                         "manufacturer": "Acme", "model": "X1"}, org_id=org, via="api")
@@ -311,7 +319,8 @@ def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, deco
         r = _rec(w, "configuration", rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"R-05: the retry did not link the device: {r['link']}"
         psa = int(r["link"]["psa_id"])
-        assert psa != decoy, f"R-05/M-03: the retry linked the device to another Autotask device ({decoy_title!r})"
-        assert w.at_get("ConfigurationItems", psa)["referenceTitle"] == "Laptop 7", "P-06: linked a different device"
+        assert psa != other, f"R-05/M-03: the retry linked the device to another Autotask device ({decoy})"
+        got = w.at_get("ConfigurationItems", psa)
+        assert (got["referenceTitle"], got["productID"]) == ("Laptop 7", products["X1"]), (
+            f"P-06/FM-C5: linked a different device: {got['referenceTitle']!r}, product {got['productID']}")
     checked()
-

@@ -324,3 +324,37 @@ def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, deco
         assert (got["referenceTitle"], got["productID"]) == ("Laptop 7", products["X1"]), (
             f"P-06/FM-C5: linked a different device: {got['referenceTitle']!r}, product {got['productID']}")
     checked()
+
+
+@prop(rules=["R-05", "P-11", "M-03", "SC-02"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
+      decoys=st.sampled_from([("SN-0000", "SN-ZZZZ"), ("SN-ZZZZ", "SN-0000")]))
+def test_R05_M03_the_retry_of_a_lost_create_keeps_the_serial_number(factory: Any, decoys: tuple[str, str]) -> None:
+    """A device with a serial number whose create reached Autotask but whose answer was lost (and which someone
+    then retyped out of the selected types in Autotask) is retried by an edit+save (R-05). Whatever the retry links
+    it to carries its serial number (M-03: devices are matched by serial number): never an older unlinked device of
+    the same organization, name and product with another serial number."""
+    with world(factory, _ONE, base_settings(two_way=True)) as w:
+        w.pass_ok()
+        org = w.must_link("organization", 1001)["id"]
+        product = w.at_create("Products", name="Acme X1", manufacturerName="Acme", manufacturerProductName="X1",
+                              isActive=True, productBillingCodeID=29682801, productCategory=1)
+        for serial in decoys:
+            w.at_create("ConfigurationItems", companyID=1001, productID=product, referenceTitle="Laptop 7",
+                        serialNumber=serial, isActive=True, installDate="2025-06-01T00:00:00Z")
+        before = {c["id"] for c in w.at_query("ConfigurationItems")}
+        rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
+                                                        "manufacturer": "Acme", "model": "X1",
+                                                        "serial_number": "SN-MMMM"}, org_id=org, via="api")
+        w.fault({"method": "POST", "path": "ConfigurationItems", "commit": True, "drop": True})
+        _save(w, "configuration", rid, {})
+        w.clear_faults()
+        for c in w.at_query("ConfigurationItems"):
+            if c["id"] not in before:
+                w.at_update("ConfigurationItems", c["id"], configurationItemType=3)  # Server: not selected (SC-02)
+        _save(w, "configuration", rid, {})
+        r = _rec(w, "configuration", rid)
+        assume(r["link"] is not None and r["link"]["state"] == "enabled")
+        got = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
+        assert got.get("serialNumber") == "SN-MMMM", (
+            f"R-05/M-03: the retry linked the device SN-MMMM to an Autotask device with serial {got.get('serialNumber')!r}")
+    checked()

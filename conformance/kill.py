@@ -18,7 +18,7 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # whole operations (issue 13 §3, issue 14)
                  "push_operations", "record_controls", "passes", "lifecycle",
                  # properties written for the survivors of bench/mutation.py
-                 "decisions", "survivors_pull")
+                 "decisions", "survivors_pull", "survivors_push")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -182,6 +182,10 @@ class World:
         lst = self.by_psa(kind).get(int(psa_id)) or []
         return lst[0] if lst else None
 
+    def record(self, kind: str, record_id: Any) -> dict[str, Any] | None:
+        """The documentation record ``record_id`` of ``kind`` as the adapter shows it now, or None when it is gone."""
+        return next((r for r in self.records(kind) if r["id"] == record_id), None)
+
     def must_link(self, kind: str, psa_id: int) -> dict[str, Any]:
         """The record linked to an in-scope Autotask record; a sync that did not link it fails here with the rule it
         broke (M-07/CR-01: every in-scope record is pulled) instead of crashing the property further on."""

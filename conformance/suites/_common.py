@@ -188,3 +188,24 @@ def draw_linked(w: Any, data: Any, kind: str, label: str, settings: dict[str, An
         f"M-07/CR-01: Autotask {kind} {pid} is in scope under the settings, but after a pass it is "
         f"{'not linked' if rec is None else rec['link']['state']}")
     return rec
+
+
+def save(w: Any, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+    """An edit and save whose refusal is not itself the verdict: a sync may report a failed push as a refusal, and
+    the rules judge the record's state and the Autotask writes afterwards."""
+    from conformance.adapter import Refused
+
+    try:
+        w.adapter.edit_and_save(kind, record_id, changes)
+    except Refused:
+        pass
+
+
+def assert_no_parent_cycle(orgs: dict[Any, dict[str, Any]]) -> None:
+    """Q16: following Parent Organization from any organization never comes back to it."""
+    for oid in orgs:
+        seen, cur = set(), oid
+        while cur is not None:
+            assert cur not in seen, f"Q16: the documentation's parent organizations form a cycle through {cur}"
+            seen.add(cur)
+            cur = orgs[cur]["fields"].get("parent_id") if cur in orgs else None

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from conformance.adapter import Refused
 from conformance.suites import _oracle as O
-from conformance.suites._common import checked, prop
+from conformance.suites._common import assert_no_parent_cycle, checked, prop
 from conformance.world import base_settings, world
 
 TWO = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
@@ -333,12 +333,7 @@ def test_FMO3_Q16_parents_follow_linked_companies_and_never_form_a_cycle(factory
             assert pid == org_of.get(at_parent), (f"FM-O3: org {oid} (company {company_of[oid]}) has parent {pid}, "
                                                   f"but its Autotask parent {at_parent} is linked to "
                                                   f"{org_of.get(at_parent)}")
-        for oid in orgs:
-            seen, cur = set(), oid
-            while cur is not None:
-                assert cur not in seen, f"Q16: the documentation's parent organizations form a cycle through {cur}"
-                seen.add(cur)
-                cur = orgs[cur]["fields"].get("parent_id") if cur in orgs else None
+        assert_no_parent_cycle(orgs)
         for c in companies:  # FM-O3: set whenever the parent is linked and no cycle stands in the way
             if c["parent"] is not None and c["parent"] != c["id"] and c["id"] in org_of and c["parent"] in org_of:
                 p_parent = next(x["parent"] for x in companies if x["id"] == c["parent"])

@@ -22,10 +22,6 @@ from conformance.world import QUEUES, base_settings, world
 RULES = ["PA-01", "PA-05", "PA-06", "PA-07", "D-01", "D-02", "D-04", "D-07", "Q18", "P-14", "ST-01", "ST-02"]
 
 
-def _rec(w: Any, kind: str, rid: Any) -> dict[str, Any] | None:
-    return next((r for r in w.records(kind) if r["id"] == rid), None)
-
-
 def _in_thread(fn: Any) -> tuple[threading.Thread, dict[str, Any]]:
     out: dict[str, Any] = {}
 
@@ -94,7 +90,7 @@ def test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets
         entity = {"organization": "Companies", "contact": "Contacts", "configuration": "ConfigurationItems"}
         for kind, rids in new.items():
             for rid in rids:
-                lk = _rec(w, kind, rid)["link"]
+                lk = w.record(kind, rid)["link"]
                 assert lk and lk["state"] == "enabled" and int(lk["psa_id"]) in created[entity[kind]], (
                     f"PA-05: pushed {kind} {rid} is not linked to the record push-all created: {lk}")
         for kind, links in linked_before.items():
@@ -161,7 +157,7 @@ def test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records(factory: Any,
         org = {c: w.must_link("organization", c)["id"] for c in (1001, 1002, 1003)}
         w.at_update("Companies", 1002, companyType=2)  # out of scope: orphaned by the next pass (O-03, O-04)
         w.pass_ok()
-        assert _rec(w, "organization", org[1002])["link"]["state"] == "orphaned", "O-03: scope loss did not orphan"
+        assert w.record("organization", org[1002])["link"]["state"] == "orphaned", "O-03: scope loss did not orphan"
         w.adapter.disable("organization", org[1003])
         w.adapter.disable("contact", w.must_link("contact", 30001)["id"])
         standalone = w.adapter.create_record("organization", {"name": "Docs only", "org_type": "Customer"},

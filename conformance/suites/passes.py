@@ -139,13 +139,13 @@ def test_T07_Q15_a_synced_ticket_leaving_scope_is_orphaned_not_deleted(factory: 
         else:
             w.adapter.apply_settings(base_settings(queues=[triage], ticket_months=2))
         w.pass_ok()
-        r = _rec(w, "ticket", rec["id"])
+        r = w.record("ticket", rec["id"])
         assert r["link"] and r["link"]["state"] == "orphaned", (
             f"T-07/Q15: a ticket that left the {how} must be orphaned like any out-of-scope record, shows {r['link']}")
         if how == "queue":  # (an Autotask edit of the aged-out ticket would bring it back into the window: O-06)
             w.at_update("Tickets", victim, title="Changed after leaving scope")
             w.pass_ok()
-            r = _rec(w, "ticket", rec["id"])
+            r = w.record("ticket", rec["id"])
             assert r["fields"]["title"] != "Changed after leaving scope", "O-05: a pull updated the orphaned ticket"
         assert w.must_link("ticket", 700001)["link"]["state"] == "enabled", "T-07: a ticket still in scope changed state"
     checked()
@@ -162,12 +162,12 @@ def test_Q21_an_inactive_device_stays_linked_with_status_inactive(factory: Any, 
         rec = w.must_link("configuration", ci)
         w.at_update("ConfigurationItems", ci, isActive=False)
         w.pass_ok()
-        r = _rec(w, "configuration", rec["id"])
+        r = w.record("configuration", rec["id"])
         assert r["link"] and r["link"]["state"] == "enabled", f"Q21: an inactive device left the link {r['link']}"
         assert r["fields"]["status"] == "Inactive", f"Q21: status of an inactive device is {r['fields']['status']!r}"
         w.at_update("ConfigurationItems", ci, isActive=True)
         w.pass_ok()
-        r = _rec(w, "configuration", rec["id"])
+        r = w.record("configuration", rec["id"])
         assert r["link"]["state"] == "enabled" and r["fields"]["status"] == "Active", (
             f"Q21: a device active again shows {r['link']} {r['fields']['status']!r}")
         assert len(w.by_psa("configuration").get(ci, [])) == 1, "M-10: the device was duplicated"

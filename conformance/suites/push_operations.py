@@ -13,8 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.adapter import Refused
-from conformance.suites._common import checked, prop
+from conformance.suites._common import checked, prop, save
 from conformance.world import base_settings, world
 
 RULES = ["P-03", "P-06", "P-07", "P-10", "P-11", "ST-03", "ST-05", "ST-06", "Q12", "FM-C4", "FM-K4", "SC-02"]
@@ -33,17 +32,6 @@ _POST_PATH = {"organization": "Companies", "contact": "Companies/*/Contacts", "l
               "configuration": "ConfigurationItems"}
 _ENTITY = {"organization": "Companies", "contact": "Contacts", "location": "CompanyLocations",
            "configuration": "ConfigurationItems"}
-
-
-def _rec(w: Any, kind: str, rid: Any) -> dict[str, Any]:
-    return next(r for r in w.records(kind) if r["id"] == rid)
-
-
-def _save(w: Any, kind: str, rid: Any, changes: dict[str, Any]) -> None:
-    try:
-        w.adapter.edit_and_save(kind, rid, changes)
-    except Refused:
-        pass  # a sync may report the failure as a refusal; the record's state is what the rules judge
 
 
 def _counts_match_states(w: Any, kind: str) -> None:
@@ -75,9 +63,9 @@ def test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state(factory: Any, k
         rid = _new_record(w, kind)
         before = {c["id"] for c in w.at_query(_ENTITY[kind])}
         w.fault({"method": "POST", "path": _POST_PATH[kind], "status": status, "body": {"errors": [REJECTED]}})
-        _save(w, kind, rid, {})
+        save(w, kind, rid, {})
         assert {c["id"] for c in w.at_query(_ENTITY[kind])} == before, f"P-11: the rejected {kind} exists in Autotask"
-        r = _rec(w, kind, rid)
+        r = w.record(kind, rid)
         assert r["link"] is not None and r["link"]["state"] == "error", (
             f"P-11/ST-03: a failed push of a never-linked {kind} must show the sync-error state, shows {r['link']}")
         assert REJECTED in str(r["link"].get("error") or ""), (
@@ -89,8 +77,8 @@ def test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state(factory: Any, k
             listed = [x["id"] for x in w.adapter.records_with_status(kind, "error")]
             assert rid in listed, f"ST-06: the {kind} in error is not listed under the error filter: {listed}"
         w.clear_faults()
-        _save(w, kind, rid, {})
-        r = _rec(w, kind, rid)
+        save(w, kind, rid, {})
+        r = w.record(kind, rid)
         assert r["link"] and r["link"]["state"] == "enabled" and r["link"]["psa_id"] is not None, (
             f"R-05: the retry after Autotask accepts again left {r['link']}")
         assert w.adapter.summary()[kind]["errors"] == 0, "ST-05: a cleared error is still counted"
@@ -123,15 +111,15 @@ def test_P03_Q11_a_save_pushes_only_the_fields_it_changed(factory: Any, kind: st
         assert r is not None, f"CR-01: {kind} {psa} was not pulled"
         w.at_update(entity, psa, **{at_field: at_value})
         w.mark()
-        _save(w, kind, r["id"], {doc_field: doc_value, "unmapped": {"secret": "never-pushed-7"}})
+        save(w, kind, r["id"], {doc_field: doc_value, "unmapped": {"secret": "never-pushed-7"}})
         now = w.at_get(entity, psa)
         assert now[at_field] == at_value, (f"P-03/Q11: saving {doc_field} overwrote Autotask's {at_field} "
                                            f"({at_value!r} -> {now[at_field]!r})")
-        got = _rec(w, kind, r["id"])
+        got = w.record(kind, r["id"])
         assert got["link"] and got["link"]["state"] == "enabled", f"P-02: the push failed: {got['link']}"
         assert "never-pushed-7" not in repr([e.get("body") for e in w.at.calls()]), "P-03: unmapped data was sent"
         w.pass_ok()
-        got = _rec(w, kind, r["id"])
+        got = w.record(kind, r["id"])
         want = {"name": now.get("companyName"), "mobile_phone": now.get("mobilePhone"), "notes": now.get("notes")}
         assert got["fields"][doc_field] == doc_value == want[doc_field], (
             f"P-02: the saved {doc_field} did not reach Autotask ({want[doc_field]!r})")
@@ -153,8 +141,8 @@ def test_P07_records_created_through_the_api_are_not_pushed_until_saved(factory:
         w.pass_ok(full=False)
         writes = [(e["method"], e["path"]) for e in w.writes()]
         assert not writes, f"P-07: a {kind} created through the {via} was pushed: {writes}"
-        _save(w, kind, rid, {})
-        r = _rec(w, kind, rid)
+        save(w, kind, rid, {})
+        r = w.record(kind, rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"P-05: the explicit save did not push it: {r['link']}"
     checked()
 
@@ -172,12 +160,12 @@ def test_Q12_a_child_of_an_unlinked_organization_is_a_sync_error(factory: Any, k
         rid = w.adapter.create_record(kind, dict(_NEW[kind]), org_id=local, via="api")
         before = {c["id"] for c in w.at_query("Companies")}
         w.mark()
-        _save(w, kind, rid, {})
+        save(w, kind, rid, {})
         writes = [(e["method"], e["path"]) for e in w.writes()]
         assert not writes, f"Q12: pushing a {kind} of an unlinked organization wrote to Autotask: {writes}"
         assert {c["id"] for c in w.at_query("Companies")} == before, "Q12: the organization was auto-created"
-        assert _rec(w, "organization", local)["link"] is None, "Q12: the unlinked organization got linked"
-        r = _rec(w, kind, rid)
+        assert w.record("organization", local)["link"] is None, "Q12: the unlinked organization got linked"
+        r = w.record(kind, rid)
         assert r["link"] is not None and r["link"]["state"] == "error", (
             f"Q12/P-11: the {kind} of an unlinked organization must show the sync-error state, shows {r['link']}")
     checked()
@@ -224,9 +212,9 @@ def test_P06_M14_an_explicit_save_of_a_child_matches_within_its_organization(fac
         alone = w.adapter.create_record(kind, dict(other), org_id=contoso, via="api")  # key only in Fabrikam
         before = {c["id"] for c in w.at_query(entity)}
         for rid in (matched, twin, alone):
-            _save(w, kind, rid, {})
+            save(w, kind, rid, {})
         after = {c["id"]: c for c in w.at_query(entity)}
-        links = {rid: _rec(w, kind, rid)["link"] for rid in (matched, twin, alone)}
+        links = {rid: w.record(kind, rid)["link"] for rid in (matched, twin, alone)}
         for rid, lk in links.items():
             assert lk and lk["state"] == "enabled" and lk["psa_id"] is not None, f"P-06: {kind} {rid} left {lk}"
         assert int(links[matched]["psa_id"]) == own, (
@@ -257,15 +245,15 @@ def test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_ty
         odd = w.adapter.create_record("configuration", {**_NEW["configuration"], "configuration_type": other,
                                                         "serial_number": "SN-ODD"}, org_id=org, via="api")
         w.mark()
-        _save(w, "configuration", odd, {})
+        save(w, "configuration", odd, {})
         writes = [(e["method"], e["path"]) for e in w.writes() if e["method"] in ("POST", "PATCH", "PUT")]
         assert not writes, f"FM-C6/P-08: a configuration typed {other!r} was pushed: {writes}"
-        lk = _rec(w, "configuration", odd)["link"]
+        lk = w.record("configuration", odd)["link"]
         assert lk is None or lk["state"] == "error", f"FM-C6/P-08: a configuration typed {other!r} got linked: {lk}"
         rid = w.adapter.create_record("configuration", {**_NEW["configuration"], "serial_number": serial},
                                       org_id=org, via="api")
-        _save(w, "configuration", rid, {})
-        r = _rec(w, "configuration", rid)
+        save(w, "configuration", rid, {})
+        r = w.record("configuration", rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"FM-C4: the push failed: {r['link']}"
         ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
         assert ci.get("configurationItemType") in (None, 0), (
@@ -296,7 +284,7 @@ def test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type(factory:
         rid = w.adapter.create_record("contact", {"first_name": "Ada", "last_name": "Dir", "work_email": "ada@x.test",
                                                   "work_phone": "555-0101"}, org_id=org, via="ad")
         created = {c["id"] for c in w.at_query("Contacts")} - before
-        r = _rec(w, "contact", rid)
+        r = w.record("contact", rid)
         if email and phone:
             assert len(created) == 1 and r["link"] and int(r["link"]["psa_id"]) in created, (
                 f"P-10: with both AD types chosen the AD contact must be pushed and linked; created {created}, "

@@ -36,10 +36,6 @@ def _snapshot(w: Any) -> dict[tuple[str, Any], tuple[Any, Any]]:
             for r in rs}
 
 
-def _rec(w: Any, kind: str, rid: Any) -> dict[str, Any] | None:
-    return next((r for r in w.records(kind) if r["id"] == rid), None)
-
-
 @prop(rules=["R-03"], needs={"record_controls"}, max_examples=3,
       kind=st.sampled_from(["organization", "contact", "configuration"]))
 def test_R03_sync_now_pulls_that_one_record_and_nothing_else(factory: Any, kind: str) -> None:
@@ -81,12 +77,12 @@ def test_R08_an_enabled_record_cannot_be_deleted_until_disabled(factory: Any, ki
             w.adapter.delete_record(kind, target["id"])
         except Refused:
             pass
-        still = _rec(w, kind, target["id"])
+        still = w.record(kind, target["id"])
         assert still is not None, f"R-08: an enabled, linked {kind} was deleted without being disabled first"
         assert still["link"] and still["link"]["state"] == "enabled", f"R-08: the refused delete left {still['link']}"
         w.adapter.disable(kind, target["id"])
         w.adapter.delete_record(kind, target["id"])
-        assert _rec(w, kind, target["id"]) is None, f"R-08: a disabled {kind} could not be deleted"
+        assert w.record(kind, target["id"]) is None, f"R-08: a disabled {kind} could not be deleted"
         assert not [e for e in w.writes() if e["method"] == "DELETE"], "P-13: a delete reached Autotask"
         assert w.at_get(entity, psa) is not None, f"P-13: the Autotask {entity} {psa} is gone"
     checked()
@@ -110,10 +106,10 @@ def test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing(factory: A
         writes = [(e["method"], e["path"]) for e in w.writes()]
         assert not writes, f"R-01: a save of a disabled {kind} wrote to Autotask: {writes}"
         assert w.at_get(entity, psa)[at_field] != "Edited while disabled", "R-01: the edit reached Autotask"
-        local = _rec(w, kind, target["id"])["fields"][field]
+        local = w.record(kind, target["id"])["fields"][field]
         w.at_update(entity, psa, **{at_field: "Changed in Autotask"})
         w.pass_ok()
-        r = _rec(w, kind, target["id"])
+        r = w.record(kind, target["id"])
         assert r["link"] and r["link"]["state"] == "disabled", f"R-01: the pass changed the disabled link: {r['link']}"
         assert r["fields"][field] == local, f"R-01: a pull updated the disabled {kind}: {r['fields'][field]!r}"
         assert len(w.by_psa(kind).get(psa, [])) == 1, f"M-12: the disabled {kind} was duplicated"
@@ -142,7 +138,7 @@ def test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling(factor
         w.pass_ok()
         writes = [(e["method"], e["path"]) for e in w.writes()]
         assert not writes, f"R-02/P-04: enabling sync pushed the edit made while disabled: {writes}"
-        r = _rec(w, kind, target["id"])
+        r = w.record(kind, target["id"])
         assert r["link"] and r["link"]["state"] == "enabled", f"R-02: enable left {r['link']}"
         assert r["fields"][field] == at_value == w.at_get(entity, psa)[at_field], (
             f"R-02/Q19: after enabling, the pull must restore Autotask's {at_field} {at_value!r}, "

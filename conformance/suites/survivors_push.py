@@ -14,7 +14,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance.adapter import Refused
-from conformance.suites._common import checked, prop
+from conformance.suites._common import checked, prop, save
 from conformance.world import MANAGER, QUEUES, add_resource, base_settings, world
 
 RULES = ["P-03", "Q11", "Q17", "FM-C2", "FM-C5", "T-04", "R-03", "O-01", "O-04", "SC-08", "P-11", "PA-06", "PA-07"]
@@ -25,17 +25,6 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [],
         "locations": [], "tickets": [], "docs": []}
 
 _WITH_CI = {**_ONE, "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": None, "type": 1}]}
-
-
-def _rec(w: Any, kind: str, rid: Any) -> dict[str, Any]:
-    return next(r for r in w.records(kind) if r["id"] == rid)
-
-
-def _save(w: Any, kind: str, rid: Any, changes: dict[str, Any]) -> None:
-    try:
-        w.adapter.edit_and_save(kind, rid, changes)
-    except Refused:
-        pass  # a sync may report a failure as a refusal; the record's state is what the rules judge
 
 
 def _states(w: Any) -> dict[tuple[str, Any], Any]:
@@ -54,14 +43,14 @@ def test_P06_P02_a_pushed_location_carries_its_country(factory: Any, country: st
     changes only the country pushes the new country (P-02, P-03)."""
     with world(factory, _ONE, base_settings(two_way=True)) as w:
         org = w.adapter.create_record("organization", {"name": "Fresh Org", "org_type": "Customer"}, via="api")
-        _save(w, "organization", org, {})
-        assert (_rec(w, "organization", org)["link"] or {}).get("state") == "enabled", "P-06: organization not pushed"
+        save(w, "organization", org, {})
+        assert (w.record("organization", org)["link"] or {}).get("state") == "enabled", "P-06: organization not pushed"
         rid = w.adapter.create_record("location", {"name": "Annex", "address1": "9 Side St", "city": "Springfield",
                                                    "region": "IL", "country": country}, org_id=org, via="api")
         countries = {c["id"]: c for c in w.at_query("Countries")}
         for want in (country, _OTHER_COUNTRY[country]):
-            _save(w, "location", rid, {} if want == country else {"country": want})
-            r = _rec(w, "location", rid)
+            save(w, "location", rid, {} if want == country else {"country": want})
+            r = w.record("location", rid)
             assert r["link"] and r["link"]["state"] == "enabled", f"P-06/P-02: the location was not pushed: {r['link']}"
             at = w.at_get("CompanyLocations", int(r["link"]["psa_id"]))
             got = countries.get(at.get("countryID"), {})
@@ -84,10 +73,10 @@ def test_P03_Q11_saving_an_unchanged_value_does_not_clobber_autotask(factory: An
         w.pass_ok()
         r = w.must_link(kind, psa)
         w.at_update(entity, psa, **{at_field: "Changed in Autotask"})
-        _save(w, kind, r["id"], {same: r["fields"][same], doc_field: value})
+        save(w, kind, r["id"], {same: r["fields"][same], doc_field: value})
         assert w.at_get(entity, psa)[at_field] == "Changed in Autotask", (
             f"P-03/Q11: saving {kind} {same} unchanged ({r['fields'][same]!r}) overwrote Autotask's newer value")
-        got = _rec(w, kind, r["id"])
+        got = w.record(kind, r["id"])
         assert got["link"] and got["link"]["state"] == "enabled", f"P-02: the push failed: {got['link']}"
     checked()
 
@@ -106,8 +95,8 @@ def test_T04_a_synced_tickets_title_cannot_be_edited(factory: Any, two_way: bool
         w.pass_ok()
         t = w.must_link("ticket", 700001)
         w.mark()
-        _save(w, "ticket", t["id"], {"title": "Edited in the documentation"})
-        got = _rec(w, "ticket", t["id"])
+        save(w, "ticket", t["id"], {"title": "Edited in the documentation"})
+        got = w.record("ticket", t["id"])
         assert got["fields"]["title"] == t["fields"]["title"], f"T-04: the synced ticket's title became {got['fields']['title']!r}"
         assert not w.writes(), f"T-04: editing a ticket wrote to Autotask: {w.writes()}"
         assert got["link"] and got["link"]["state"] == "enabled", f"T-04: the ticket's link became {got['link']}"
@@ -126,11 +115,11 @@ def test_FMC5_saving_a_new_model_pushes_the_product_of_manufacturer_and_model(fa
         rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
                                                         "manufacturer": "Acme", "model": "X1",
                                                         "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
-        _save(w, "configuration", rid, {})
-        r = _rec(w, "configuration", rid)
+        save(w, "configuration", rid, {})
+        r = w.record("configuration", rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
-        _save(w, "configuration", rid, {"model": model})
-        r = _rec(w, "configuration", rid)
+        save(w, "configuration", rid, {"model": model})
+        r = w.record("configuration", rid)
         assert r["fields"]["model"] == model and r["fields"]["manufacturer"] == "Acme", f"the save was lost: {r['fields']}"
         assert r["link"] and r["link"]["state"] == "enabled", f"P-02: the model change was not pushed: {r['link']}"
         ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
@@ -156,8 +145,8 @@ def test_Q17_a_product_whose_names_differ_in_case_is_not_used(factory: Any, othe
         rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
                                                         "manufacturer": "Acme", "model": "X1",
                                                         "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
-        _save(w, "configuration", rid, {})
-        r = _rec(w, "configuration", rid)
+        save(w, "configuration", rid, {})
+        r = w.record("configuration", rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
         ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
         assert int(ci["productID"]) != decoy, f"Q17: the device uses product {other}, not an exact Acme/X1 product"
@@ -201,11 +190,11 @@ def test_SC08_P11_an_organization_is_not_created_for_an_unusable_manager(factory
         before = {c["id"] for c in w.at_query("Companies")}
         assume(_unusable_manager(w, how))
         rid = w.adapter.create_record("organization", {"name": "Fresh Org", "org_type": "Customer"}, via="api")
-        _save(w, "organization", rid, {})
+        save(w, "organization", rid, {})
         w.clear_faults()
         assert {c["id"] for c in w.at_query("Companies")} == before, (
             f"SC-08: a company was created owned by {_NO_OWNER[how]}")
-        r = _rec(w, "organization", rid)
+        r = w.record("organization", rid)
         assert r["link"] is not None and r["link"]["state"] == "error", (
             f"P-11: the organization whose push could not run shows {r['link']}, not the sync-error state")
     checked()
@@ -228,10 +217,10 @@ def test_PA05_PA06_push_all_goes_on_past_an_organization_it_cannot_create(factor
         w.adapter.push_all()
         w.clear_faults()
         assert {c["id"] for c in w.at_query("Companies")} == before, "SC-08: push-all created a company"
-        assert (_rec(w, "organization", new_org)["link"] or {}).get("state") != "enabled", (
+        assert (w.record("organization", new_org)["link"] or {}).get("state") != "enabled", (
             "SC-08: the organization that could not be created is shown as synced")
         for rid in contacts:
-            r = _rec(w, "contact", rid)
+            r = w.record("contact", rid)
             assert r["link"] and r["link"]["state"] == "enabled", (
                 f"PA-05/PA-06: push-all stopped at the organization: contact {rid} was not pushed ({r['link']})")
     checked()
@@ -274,12 +263,12 @@ def test_R02_O01_enable_sync_does_not_make_an_orphan_synced(factory: Any, victim
         target = w.must_link("contact", victim)
         w.at_delete("Contacts", victim)
         w.pass_ok()
-        assert _rec(w, "contact", target["id"])["link"]["state"] == "orphaned", "O-01: the deleted contact"
+        assert w.record("contact", target["id"])["link"]["state"] == "orphaned", "O-01: the deleted contact"
         try:
             w.adapter.enable("contact", target["id"])
         except Refused:
             pass
-        r = _rec(w, "contact", target["id"])
+        r = w.record("contact", target["id"])
         assert r["link"] and r["link"]["state"] == "orphaned", (
             f"O-01/R-02: enable sync turned an orphan whose Autotask contact is deleted into {r['link']}")
         row = w.adapter.summary()["contact"]
@@ -313,10 +302,10 @@ def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, deco
         rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
                                                         "manufacturer": "Acme", "model": "X1"}, org_id=org, via="api")
         w.fault({"method": "POST", "path": "ConfigurationItems", "commit": True, "drop": True})
-        _save(w, "configuration", rid, {})
+        save(w, "configuration", rid, {})
         w.clear_faults()
-        _save(w, "configuration", rid, {})
-        r = _rec(w, "configuration", rid)
+        save(w, "configuration", rid, {})
+        r = w.record("configuration", rid)
         assert r["link"] and r["link"]["state"] == "enabled", f"R-05: the retry did not link the device: {r['link']}"
         psa = int(r["link"]["psa_id"])
         assert psa != other, f"R-05/M-03: the retry linked the device to another Autotask device ({decoy})"
@@ -346,13 +335,13 @@ def test_R05_M03_the_retry_of_a_lost_create_keeps_the_serial_number(factory: Any
                                                         "manufacturer": "Acme", "model": "X1",
                                                         "serial_number": "SN-MMMM"}, org_id=org, via="api")
         w.fault({"method": "POST", "path": "ConfigurationItems", "commit": True, "drop": True})
-        _save(w, "configuration", rid, {})
+        save(w, "configuration", rid, {})
         w.clear_faults()
         for c in w.at_query("ConfigurationItems"):
             if c["id"] not in before:
                 w.at_update("ConfigurationItems", c["id"], configurationItemType=3)  # Server: not selected (SC-02)
-        _save(w, "configuration", rid, {})
-        r = _rec(w, "configuration", rid)
+        save(w, "configuration", rid, {})
+        r = w.record("configuration", rid)
         assume(r["link"] is not None and r["link"]["state"] == "enabled")
         got = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
         assert got.get("serialNumber") == "SN-MMMM", (

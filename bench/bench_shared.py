@@ -111,13 +111,7 @@ class Server:
                     interval=0.1)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        c.stop_process(self.proc)
 
 
 class Background:

@@ -331,6 +331,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it does not stop within 15 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
 def wait_http(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 120.0,
               proc: subprocess.Popen | None = None, interval: float = 0.005) -> float:
     """Poll until ``GET path`` answers (any status below 500 … or 200 for zone look-ups); returns seconds waited."""
@@ -392,13 +403,7 @@ class ServerProcess:
             return None
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        stop_process(self.proc)
 
     def __enter__(self) -> ServerProcess:
         return self

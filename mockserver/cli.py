@@ -14,6 +14,7 @@ import ipaddress
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -22,6 +23,21 @@ from rich.console import Console
 from mockserver.config import MockConfig
 
 console = Console(stderr=False)
+
+
+DEMO_SYNC_GROUP = "autotask_mock.demo_sync"
+
+
+def _demo_sync() -> Callable[..., Any] | None:
+    """The sync the demo runs against the mock, found by entry point so the mock never imports a sync.
+
+    ``reference_impl`` registers ``run_demo(url, user, secret, integration_code, *, console, db_path)`` under
+    :data:`DEMO_SYNC_GROUP` in pyproject.toml; the first name in sort order wins.
+    """
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group=DEMO_SYNC_GROUP), key=lambda ep: ep.name)
+    return found[0].load() if found else None
 
 
 def _is_loopback(host: str) -> bool:
@@ -191,13 +207,17 @@ def demo(host: str, port: int, fixture: tuple[str, ...], external_url: str | Non
     code = sorted(tenant.integration_codes)[0]
     console.rule("reference sync: full pull of the demo tenant")
     status = 0
-    try:
-        from reference_impl.demo import run_demo
-
-        run_demo(f"{base_url}/ATServicesRest/", user.user_name, user.secret, code, console=console, db_path=db)
-    except Exception as exc:  # noqa: BLE001 - the demo reports, it does not crash
-        console.print(f"[red]reference sync failed: {type(exc).__name__}: {exc}[/]")
+    run_demo = _demo_sync()
+    if run_demo is None:
+        console.print(f"[red]no sync is registered under the entry-point group {DEMO_SYNC_GROUP!r} "
+                      "(install the package: python -m pip install -e .)[/]")
         status = 1
+    else:
+        try:
+            run_demo(f"{base_url}/ATServicesRest/", user.user_name, user.secret, code, console=console, db_path=db)
+        except Exception as exc:  # noqa: BLE001 - the demo reports, it does not crash
+            console.print(f"[red]reference sync failed: {type(exc).__name__}: {exc}[/]")
+            status = 1
     if exit_after:
         server.close()
         sys.exit(status)

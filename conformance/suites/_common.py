@@ -209,3 +209,10 @@ def assert_no_parent_cycle(orgs: dict[Any, dict[str, Any]]) -> None:
             assert cur not in seen, f"Q16: the documentation's parent organizations form a cycle through {cur}"
             seen.add(cur)
             cur = orgs[cur]["fields"].get("parent_id") if cur in orgs else None
+
+
+def created_by_save(w: Any, kind: str, record_id: Any, entity: str) -> list[dict[str, Any]]:
+    """The ``entity`` records Autotask gained from one explicit save (refusal allowed) of an unlinked record."""
+    before = {i["id"] for i in w.at_query(entity)}
+    save(w, kind, record_id, {})
+    return [i for i in w.at_query(entity) if i["id"] not in before]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from conformance.adapter import Refused
 from conformance.suites import _oracle as O
-from conformance.suites._common import assert_no_parent_cycle, checked, prop
+from conformance.suites._common import assert_no_parent_cycle, checked, created_by_save, prop
 from conformance.world import base_settings, world
 
 TWO = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
@@ -373,12 +373,7 @@ def test_P08_SC02_a_configuration_is_pushed_only_with_a_type_set_to_sync(factory
                                                         "model": "X1", "configuration_type": ctype},
                                       org_id=org, via="api")
         cid = w.adapter.create_record("contact", {"first_name": "Eve", "last_name": "Ng"}, org_id=org, via="api")
-        before = {i["id"] for i in w.at_query("ConfigurationItems")}
-        try:
-            w.adapter.edit_and_save("configuration", rid, {})
-        except Refused:
-            pass
-        created = [i for i in w.at_query("ConfigurationItems") if i["id"] not in before]
+        created = created_by_save(w, "configuration", rid, "ConfigurationItems")
         eligible = ctype in ("Workstation", "Laptop") or (ctype == "Autotask Default" and without_type)
         if not eligible:
             assert not created, f"P-08/SC-02: a configuration of type {ctype!r} not set to sync was pushed: {created}"

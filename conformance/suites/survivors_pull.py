@@ -15,8 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.adapter import Refused
-from conformance.suites._common import assert_no_parent_cycle, checked, prop
+from conformance.suites._common import assert_no_parent_cycle, checked, created_by_save, prop
 from conformance.world import base_settings, world
 
 RULES = ["FM-O3", "Q16", "O-03", "FM-C3", "M-14", "M-07", "CR-01", "FM-C6", "P-08", "PA-07", "FM-K1", "SC-06"]
@@ -100,12 +99,7 @@ def test_FMC6_configuration_without_name_or_model_is_not_pushed(factory: Any, mi
         for f in (("manufacturer", "model") if missing == "both" else (missing,)):
             fields.pop(f)
         rid = w.adapter.create_record("configuration", fields, org_id=org, via="api")
-        before = {i["id"] for i in w.at_query("ConfigurationItems")}
-        try:
-            w.adapter.edit_and_save("configuration", rid, {})
-        except Refused:
-            pass
-        created = [i for i in w.at_query("ConfigurationItems") if i["id"] not in before]
+        created = created_by_save(w, "configuration", rid, "ConfigurationItems")
         assert not created, f"FM-C6/P-08: a configuration without {missing} was pushed: {created}"
         rec = next(r for r in w.records("configuration") if r["id"] == rid)
         assert rec["link"] is None or rec["link"]["state"] == "error", \

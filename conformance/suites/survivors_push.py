@@ -103,6 +103,17 @@ def test_T04_a_synced_tickets_title_cannot_be_edited(factory: Any, two_way: bool
     checked()
 
 
+def _push_fresh_acme_x1(w: Any, org: Any) -> tuple[Any, dict[str, Any]]:
+    """Create an Acme/X1 configuration through the API and save it: P-06 pushes it (nothing in Autotask matches)."""
+    rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
+                                                    "manufacturer": "Acme", "model": "X1",
+                                                    "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
+    save(w, "configuration", rid, {})
+    r = w.record("configuration", rid)
+    assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
+    return rid, r
+
+
 # ============================================================== FM-C5: a changed model is pushed as its product
 @prop(rules=["FM-C5", "FM-C2", "Q17", "P-02"], needs={"push", "edit_and_save", "create_record"}, max_examples=2,
       model=st.sampled_from(["X2", "Z9 Pro"]))
@@ -112,12 +123,7 @@ def test_FMC5_saving_a_new_model_pushes_the_product_of_manufacturer_and_model(fa
     with world(factory, _ONE, base_settings(two_way=True)) as w:
         w.pass_ok()
         org = w.must_link("organization", 1001)["id"]
-        rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
-                                                        "manufacturer": "Acme", "model": "X1",
-                                                        "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
-        save(w, "configuration", rid, {})
-        r = w.record("configuration", rid)
-        assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
+        rid, r = _push_fresh_acme_x1(w, org)
         save(w, "configuration", rid, {"model": model})
         r = w.record("configuration", rid)
         assert r["fields"]["model"] == model and r["fields"]["manufacturer"] == "Acme", f"the save was lost: {r['fields']}"
@@ -142,12 +148,7 @@ def test_Q17_a_product_whose_names_differ_in_case_is_not_used(factory: Any, othe
                             manufacturerProductName=other[1], isActive=True, productBillingCodeID=29682801,
                             productCategory=1)
         org = w.must_link("organization", 1001)["id"]
-        rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
-                                                        "manufacturer": "Acme", "model": "X1",
-                                                        "serial_number": "SN-FRESH-7"}, org_id=org, via="api")
-        save(w, "configuration", rid, {})
-        r = w.record("configuration", rid)
-        assert r["link"] and r["link"]["state"] == "enabled", f"P-06: the configuration was not pushed: {r['link']}"
+        rid, r = _push_fresh_acme_x1(w, org)
         ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))
         assert int(ci["productID"]) != decoy, f"Q17: the device uses product {other}, not an exact Acme/X1 product"
         prod = w.at_get("Products", int(ci["productID"]))

@@ -152,25 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     mock = bench_mock.run(args)
     print(bench_mock.report(mock))
     shared = None if args.no_shared else run_shared(args.quick)
-    if shared is not None:
-        print("\n--- bench/bench_shared.py ---")
-        print(shared["stdout"].rstrip())
-        if shared.get("stderr"):
-            print(shared["stderr"].rstrip(), file=sys.stderr)
+    _print_section("bench_shared.py", shared)
     sync = None if args.no_sync else run_sync(args.quick)
-    if sync is not None:
-        print("\n--- bench/bench_sync.py ---")
-        print(sync["stdout"].rstrip())
-        if sync.get("stderr"):
-            print(sync["stderr"].rstrip(), file=sys.stderr)
+    _print_section("bench_sync.py", sync)
     conformance = None if args.no_conformance else run_conformance()
-    if conformance is not None:
-        print("\n--- bench/bench_conformance.py ---")
-        print(conformance["stdout"].rstrip())
+    _print_section("bench_conformance.py", conformance)
     coldstart = None if args.no_coldstart else run_coldstart(args.quick)
-    if coldstart is not None:
-        print("\n--- bench/bench_coldstart.py ---")
-        print(coldstart["stdout"].rstrip())
+    _print_section("bench_coldstart.py", coldstart)
     print()
     print(summary(mock, sync, coldstart))
     elapsed = time.perf_counter() - t0
@@ -186,6 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     if sync is not None and sync["returncode"] != 0:
         print("bench/bench_sync.py failed", file=sys.stderr)
     return 1 if args.strict and (missed or (sync is not None and sync["returncode"] != 0)) else 0
+
+
+def _print_section(script: str, result: dict[str, Any] | None) -> None:
+    """A sub-benchmark's own printout under its name (stderr too when it failed); nothing when it was skipped."""
+    if result is None:
+        return
+    print(f"\n--- bench/{script} ---")
+    print(result["stdout"].rstrip())
+    if result.get("stderr"):
+        print(result["stderr"].rstrip(), file=sys.stderr)
 
 
 def run_shared(quick: bool) -> dict[str, Any]:

@@ -87,6 +87,8 @@ class MockConfig:
     # characters of each request body an entry keeps.
     journal_size: int = 1000
     journal_body_limit: int = 2000
+    # The web console at /_mock/ui (mockserver.console); same access rules as the admin API.
+    console: bool = True
 
     def with_overrides(self, **overrides: Any) -> MockConfig:
         known = {f.name for f in fields(self)}

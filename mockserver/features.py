@@ -11,7 +11,7 @@ from flask import Flask
 
 
 def install_features(app: Flask, ctx) -> None:
-    from mockserver import faults, journal, security, throttle, webhooks
+    from mockserver import console, faults, journal, security, throttle, webhooks
     from mockserver.admin import install as install_admin
 
     journal.install(app, ctx)  # recorder: records every API call (admin calls are not API calls)
@@ -20,3 +20,4 @@ def install_features(app: Flask, ctx) -> None:
     faults.install(app, ctx)  # wrapper: injected statuses, latency, drops, truncation, short pages
     webhooks.install(app, ctx)  # tenant listener: signed callouts
     install_admin(app, ctx)  # /_mock/ control plane
+    console.install(app, ctx)  # /_mock/ui web console (Flask only: never on the API path)

@@ -9,7 +9,8 @@ Entries are plain JSON-friendly dicts (the admin API returns them as they are)::
 
     seq, time (tenant clock, ISO 8601 UTC), method, host, path, query, entity, kind, tenant, user,
     status, durationMs, requestBody (truncated to MockConfig.journal_body_limit characters),
-    requestBodySize, requestBodyTruncated, responseSize, fault (what a fault wrapper noted in
+    requestBodySize, requestBodyTruncated, responseSize, responseBody (truncated like requestBody;
+    what the web console shows), responseBodyTruncated, fault (what a fault wrapper noted in
     ApiCall.extra["fault"], else null)
 
 The verification helpers (``find_calls``, ``check_called``, ``explain``…) are pure functions over such
@@ -145,22 +146,25 @@ class RawEntry:
     """
 
     __slots__ = ("seq", "time", "method", "host", "path", "query", "entity", "kind", "tenant", "user",
-                 "status", "duration_ms", "body", "body_size", "body_limit", "response_size", "fault", "_dict")
+                 "status", "duration_ms", "body", "body_size", "body_limit", "response_size", "response_body", "fault",
+                 "_dict")
 
     def __init__(self, time: Any, method: str, host: str, path: str, query: bytes, entity: str | None,
                  kind: str | None, tenant: str | None, user: str | None, status: int, duration_ms: float,
-                 body: bytes, body_size: int, body_limit: int, response_size: int | None, fault: Any) -> None:
+                 body: bytes, body_size: int, body_limit: int, response_size: int | None, fault: Any,
+                 response_body: bytes = b"") -> None:
         self.seq = None
         self._dict = None
         self.time, self.method, self.host, self.path, self.query = time, method, host, path, query
         self.entity, self.kind, self.tenant, self.user, self.status = entity, kind, tenant, user, status
         self.duration_ms, self.body, self.body_size, self.body_limit = duration_ms, body, body_size, body_limit
-        self.response_size, self.fault = response_size, fault
+        self.response_size, self.fault, self.response_body = response_size, fault, response_body
 
     def as_dict(self) -> dict[str, Any]:
         if self._dict is None:
             limit = self.body_limit
             text = self.body.decode("utf-8", errors="replace")
+            response_text = self.response_body.decode("utf-8", errors="replace")
             self._dict = {
                 "seq": self.seq,
                 "time": self.time.isoformat().replace("+00:00", "Z"),
@@ -178,6 +182,8 @@ class RawEntry:
                 "requestBodySize": self.body_size,
                 "requestBodyTruncated": self.body_size > len(self.body) or len(text) > limit,
                 "responseSize": self.response_size,
+                "responseBody": response_text[:limit],
+                "responseBodyTruncated": (self.response_size or 0) > len(self.response_body) or len(response_text) > limit,
                 "fault": _jsonable(self.fault),
             }
         return self._dict
@@ -238,7 +244,19 @@ def _build_entry(ctx, journal: Journal, req: Request, call, response: Response, 
         body_limit=limit,
         response_size=size,
         fault=fault,
+        response_body=_response_head(response, limit * 4 + 4),
     )
+
+
+def _response_head(response: Response, keep: int) -> bytes:
+    """The first ``keep`` bytes of a buffered answer (a slice of the bytes already built; streamed: none)."""
+    chunks = response.response
+    if response.is_streamed or not isinstance(chunks, list | tuple) or not chunks:
+        return b""
+    first = chunks[0]
+    if isinstance(first, str):  # pragma: no cover - the gateway always answers bytes
+        first = first.encode("utf-8")
+    return first[:keep] if isinstance(first, bytes | bytearray) else b""
 
 
 def _jsonable(value: Any) -> Any:

@@ -150,6 +150,11 @@ class ThreadLimiter:
         with self._slots:
             return self._waiting.get(key, 0)
 
+    def snapshot(self) -> tuple[dict[tuple, int], dict[tuple, int], dict[tuple, int]]:
+        """Copies of (active, waiting, peak) per key, for the web console's thread-limit view."""
+        with self._slots:
+            return dict(self._active), dict(self._waiting), dict(self.peak)
+
     def wait_until(self, predicate, timeout: float = 10.0) -> bool:
         """Block until ``predicate(active, waiting)`` holds (dicts keyed like acquire); False on timeout."""
         with self._changed:

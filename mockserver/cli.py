@@ -91,6 +91,8 @@ def print_banner(app, base_url: str) -> None:
     out.print(f"[bold green]Autotask mock listening on {base_url}[/]")
     out.print(f"  zone lookup : {base_url}/ATServicesRest/V1.0/zoneInformation?user=<API user name>")
     out.print(f"  direct base : {base_url}/ATServicesRest/V1.0/")
+    if ctx.config.console:
+        out.print(f"  web console : {base_url}/_mock/ui/  (tenants, data, request journal, faults, webhooks)")
     out.print("  API users (send as UserName / Secret / ApiIntegrationCode headers):")
     for tenant in ctx.store.tenants.values():
         codes = ", ".join(sorted(tenant.integration_codes))
@@ -221,6 +223,9 @@ def demo(host: str, port: int, fixture: tuple[str, ...], external_url: str | Non
     if exit_after:
         server.close()
         sys.exit(status)
+    if config.console:
+        console.print(f"[bold]Open the web console to see the data and every call the sync made: {base_url}/_mock/ui/[/]",
+                      soft_wrap=True)
     console.print(f"[bold]The mock keeps serving on {base_url} — press Ctrl-C to stop.[/]")
     try:
         thread.join()

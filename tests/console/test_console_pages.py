@@ -375,3 +375,16 @@ def test_without_a_token_only_loopback_clients():
     remote = app.test_client().get(UI + "/", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert remote.status_code == 401 and "loopback clients only" in text(remote) and "basic" not in text(remote)
     assert app.test_client().get(UI + "/", environ_base=LOOPBACK).status_code == 200
+
+
+def test_console_leaves_the_api_fast_lane_alone():
+    """The console registers only blueprint-scoped hooks: API requests still skip Flask entirely."""
+    with_console, without = make_app(), make_app(console=False)
+    for app in (with_console, without):
+        assert app.wsgi_app._flask_needed() is False
+    def names(hooks):
+        return [f.__qualname__ for f in hooks.get(None, [])]
+
+    assert names(with_console.before_request_funcs) == names(without.before_request_funcs)
+    assert names(with_console.after_request_funcs) == names(without.after_request_funcs)
+    assert "autotask_mock_console" in with_console.before_request_funcs

@@ -17,6 +17,7 @@ import shutil
 import sys
 import threading
 from contextlib import redirect_stdout
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,6 +71,7 @@ def seed_traffic(base: str, app) -> int:
                      console=Console(file=io.StringIO()), db_path=":memory:")
     headers = {"UserName": user.user_name, "Secret": user.secret, "ApiIntegrationCode": code}
     api = f"{base}/ATServicesRest/V1.0"
+    webhook_traffic(api, headers, app)
     requests.post(f"{base}/_mock/faults", json={"entity": "Companies", "kind": "query", "status": 503, "times": 1,
                                                 "description": "one outage"}, timeout=10)
     requests.post(f"{api}/Companies/query", json={"filter": [{"op": "gte", "field": "id", "value": 0}]},
@@ -79,6 +81,46 @@ def seed_traffic(base: str, app) -> int:
     requests.get(f"{api}/Companies/0", headers=headers, timeout=10)
     cis = sorted(tenant.tables["ConfigurationItems"].ids_from()) if "ConfigurationItems" in tenant.tables else []
     return cis[0] if cis else 1
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver on 127.0.0.1 that accepts every callout."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def webhook_traffic(api: str, headers: dict[str, str], app) -> None:
+    """One webhook whose callouts are delivered, one whose receiver is gone (then deactivated)."""
+    import requests
+
+    from mockserver.webhooks import get_dispatcher
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    fields = requests.get(f"{api}/CompanyWebhookFields/entityInformation/fields", headers=headers, timeout=10).json()
+    picklist = next(f for f in fields["fields"] if f["name"] == "fieldID")["picklistValues"]
+    name_field = next(int(p["value"]) for p in picklist if p["label"] == "companyName")
+    port = receiver.server_address[1]
+    for name, url in (("docs sync", f"http://127.0.0.1:{port}/hook"), ("old receiver", "http://127.0.0.1:9/gone")):
+        body = {"name": name, "webhookUrl": url, "deactivationUrl": f"http://127.0.0.1:{port}/deactivated",
+                "secretKey": "screenshot-secret", "isActive": True, "isSubscribedToCreateEvents": True,
+                "isSubscribedToUpdateEvents": True, "isSubscribedToDeleteEvents": True}
+        webhook_id = requests.post(f"{api}/CompanyWebhooks", json=body, headers=headers, timeout=10).json()["itemId"]
+        requests.post(f"{api}/CompanyWebhooks/{webhook_id}/Fields", headers=headers, timeout=10,
+                      json={"fieldID": name_field, "isSubscribedField": True, "isDisplayAlwaysField": False})
+    requests.patch(f"{api}/Companies", json={"id": 1040, "companyName": "Mccarthy Inc (renamed)"}, headers=headers,
+                   timeout=10)
+    get_dispatcher(app).wait_idle(timeout=20)
+    requests.patch(f"{api}/CompanyWebhooks", json={"id": webhook_id, "isActive": False}, headers=headers, timeout=10)
+    get_dispatcher(app).wait_idle(timeout=20)
+    receiver.shutdown()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     from mockserver.cli import build_server, stop_server
     from mockserver.config import MockConfig
 
-    app = create_app(MockConfig(fixtures=["demo"], webhook_retry_delays=[0.1]))
+    app = create_app(MockConfig(fixtures=["demo"], webhook_retry_delays=[0.1], webhook_timeout_seconds=2.0))
     server = build_server(app, "127.0.0.1", 0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -119,8 +161,13 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             if stem == "journal":  # open the newest row, as a reader would
                 driver.execute_script("var d=document.querySelector('#journal details'); if (d) d.open = true;")
-            height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 3200)")
-            driver.set_window_size(args.width, max(600, int(height)))
+            if stem == "webhooks":  # open the failed delivery: payload, signature, attempts
+                driver.execute_script("for (const d of document.querySelectorAll('#deliveries details'))"
+                                      " if (d.querySelector('.outcome.failed')) { d.open = true; break; }")
+            height = driver.execute_script(
+                "return Math.min(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight), 3200)")
+            chrome = driver.execute_script("return window.outerHeight - window.innerHeight") or 0
+            driver.set_window_size(args.width, max(600, int(height)) + int(chrome))
             target = out / f"console-{stem}.png"
             driver.save_screenshot(str(target))
             print(f"wrote {target.relative_to(REPO) if target.is_relative_to(REPO) else target}")

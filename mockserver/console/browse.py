@@ -172,7 +172,8 @@ def referenced_by(tenant: TenantState, spec: EntitySpec, record_id: int) -> list
         candidates = {c.parent_field for c in other.child_paths if c.parent_entity == spec.name}
         candidates |= {n for n, fs in other.fields.items() if fs.reference_entity == spec.name}
         for name in sorted(candidates):
-            if other.field(name) is None or not other.fields[other.field(name).name].is_queryable:
+            fs = other.field(name)
+            if fs is None or not fs.is_queryable:
                 continue
             text = json.dumps({"filter": [{"op": "eq", "field": name, "value": record_id}]}, separators=(",", ":"))
             try:

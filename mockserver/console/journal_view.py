@@ -7,7 +7,7 @@ near-miss explanation (journal.explain), the same text a failing ``assert_called
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -76,7 +76,7 @@ class Expectation:
         return any((self.method, self.path, self.entity, self.status, self.query))
 
 
-def explain_expectation(entries: list[Mapping[str, Any]], x: Expectation) -> str:
+def explain_expectation(entries: Sequence[Mapping[str, Any]], x: Expectation) -> str:
     """journal.explain's account: the matching calls, or the nearest ones and why each differs."""
     if x.status and not x.status.isdigit():
         return f"status must be a number, got {x.status!r}"

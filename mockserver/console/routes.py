@@ -323,7 +323,7 @@ def faults_page() -> Response:
 
 
 @bp.post("/faults")
-def add_fault() -> Response:
+def add_fault() -> Any:
     from mockserver.faults import FaultRuleError, get_injector
 
     ctx = _ctx()
@@ -341,7 +341,7 @@ def add_fault() -> Response:
 
 
 @bp.post("/faults/<rule_id>/delete")
-def delete_fault(rule_id: str) -> Response:
+def delete_fault(rule_id: str) -> Any:
     from mockserver.faults import get_injector
 
     if not get_injector(current_app).remove(list(_ctx().store.tenants.values()), rule_id):
@@ -361,7 +361,9 @@ def webhooks_page() -> Response:
     for state in sorted(ctx.store.tenants.values(), key=lambda t: t.name):
         for entity in WATCHED_BY_WEBHOOK:
             table = state.tables.get(entity)
-            for record_id in list(table.ids_from()) if table is not None else ():
+            if table is None:
+                continue
+            for record_id in list(table.ids_from()):
                 record = table.get(record_id)
                 if record is not None:
                     webhooks.append({"tenant": state.name, "entity": entity, "record": record})

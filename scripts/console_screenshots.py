@@ -27,7 +27,7 @@ PAGES = [  # (file stem, path under the console, what the page should show befor
     ("record", "/tenants/demo/data/ConfigurationItems/{ci}", "References"),
     ("filter-error", "/tenants/demo/data/Companies?filter=%7B%22filter%22%3A%5B%7B%22op%22%3A%22like%22%7D%5D%7D", "The API would answer"),
     ("journal", "/journal?tenant=demo", "Request journal"),
-    ("journal-why", "/journal?tenant=demo&x_method=PATCH&x_path=Companies", "Why didn't this match?"),
+    ("journal-why", "/journal?tenant=demo&x_method=DELETE&x_path=Companies/1040", "Why didn't this match?"),
     ("faults", "/faults", "Injected faults"),
     ("webhooks", "/webhooks", "Deliveries"),
 ]

@@ -43,15 +43,23 @@ def _ctx() -> MockContext:
 _OPEN_ENDPOINTS = {"autotask_mock_console.static", "autotask_mock_console.login"}
 
 
+def _refusal() -> Response | None:
+    """The token form or the refusal page when this request may not see the console, else None."""
+    verdict = check_request(current_app, _ctx().config, request)
+    if verdict.allowed:
+        return None
+    if verdict.show_form:
+        return _page("login.html", 401, message="", next_url=request.full_path.rstrip("?"))
+    return _page("refused.html", verdict.status, message=verdict.reason)
+
+
 @bp.before_request
 def _gate() -> Any:
     if request.endpoint in _OPEN_ENDPOINTS:
         return None
-    verdict = check_request(current_app, _ctx().config, request)
-    if not verdict.allowed:
-        if verdict.show_form:
-            return _page("login.html", 401, message="", next_url=request.full_path.rstrip("?"))
-        return _page("refused.html", verdict.status, message=verdict.reason)
+    refusal = _refusal()
+    if refusal is not None:
+        return refusal
     if request.method == "POST" and not access_for(current_app).csrf_ok(request.form.get("csrf")):
         return _page("refused.html", 400, message="This form is out of date (the mock restarted?): reload the page "
                                                   "and try again.")
@@ -129,6 +137,9 @@ def _entity(name: str):
 
 @bp.errorhandler(404)
 def _not_found(exc: HTTPException) -> Response:
+    refusal = _refusal()  # a missing static file is an open endpoint: its 404 page must not list tenants
+    if refusal is not None:
+        return refusal
     return _page("not_found.html", 404, message=exc.description if exc.description and "requested URL" not in
                  exc.description else f"Nothing at {request.path}.")
 

@@ -336,6 +336,8 @@ def test_with_a_token_no_data_without_it():
         assert 'id="card-basic"' not in page and "Tenants:" not in page
     assert client.post(f"{UI}/tenants/basic/reset").status_code == 401
     assert client.get(f"{UI}/static/console.css").status_code == 200  # the form is styled
+    missing_asset = client.get(f"{UI}/static/nope.css")
+    assert missing_asset.status_code == 401 and "basic" not in text(missing_asset)
     with_header = client.get(UI + "/", headers={"X-Mock-Admin-Token": "t0ken"})
     assert with_header.status_code == 200 and "basic" in text(with_header)
     assert client.get(UI + "/", headers={"Authorization": "Bearer t0ken"}).status_code == 200

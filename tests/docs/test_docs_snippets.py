@@ -237,3 +237,20 @@ def test_mkdocs_build_strict(tmp_path: Path):
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+# ---- the settings table ---------------------------------------------------------------------------------------
+def test_every_mock_setting_is_in_the_settings_table():
+    """docs/imitation.md lists every setting of MockConfig (a new setting without documentation fails here)."""
+    import dataclasses
+
+    from mockserver.config import MockConfig
+
+    if dataclasses.is_dataclass(MockConfig):
+        names = [f.name for f in dataclasses.fields(MockConfig)]
+    else:  # a pydantic model
+        names = list(MockConfig.model_fields)
+    page = (REPO / "docs" / "imitation.md").read_text(encoding="utf-8")
+    table = page[page.index("### Every setting"):]
+    missing = [name for name in names if f"`{name}`" not in table]
+    assert not missing, f"add these settings to the table under 'Every setting' in docs/imitation.md: {missing}"

@@ -254,3 +254,30 @@ def test_every_mock_setting_is_in_the_settings_table():
     table = page[page.index("### Every setting"):]
     missing = [name for name in names if f"`{name}`" not in table]
     assert not missing, f"add these settings to the table under 'Every setting' in docs/imitation.md: {missing}"
+
+
+# ---- the include hook -----------------------------------------------------------------------------------------
+def test_included_documents_get_links_that_work_on_the_site(tmp_path: Path):
+    """scripts/mkdocs_hooks.py: links written for the included file's folder are rewritten for the docs page."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mkdocs_hooks", REPO / "scripts" / "mkdocs_hooks.py")
+    assert spec and spec.loader
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    (tmp_path / "pkg" / "data").mkdir(parents=True)
+    (tmp_path / "pkg" / "data" / "schema.json").write_text("{}")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "README.md").write_text("# Other\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "intro.md").write_text("# Intro\n")
+    text = ("[self](#part) [schema](data/schema.json) [`data/schema.json`](data/schema.json) "
+            "[other](../other/README.md#x) [intro](../docs/intro.md) [web](https://example.org)\n"
+            "```\n[fenced](nowhere.md)\n```\n")
+    pages = {"pkg/README.md": "pkg.md", "other/README.md": "section/other.md"}
+    out = hooks.rewrite_links(text, "pkg/README.md", "pkg.md", pages, tmp_path)
+    assert out.splitlines()[0] == ("[self](#part) schema (`pkg/data/schema.json`) `pkg/data/schema.json` "
+                                   "[other](section/other.md#x) [intro](intro.md) [web](https://example.org)")
+    assert "[fenced](nowhere.md)" in out
+    with pytest.raises(ValueError, match="does not exist"):
+        hooks.rewrite_links("[gone](missing.md)", "pkg/README.md", "pkg.md", pages, tmp_path)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -146,13 +147,26 @@ def test_runnable_block(block: Block, tmp_path: Path):
         script = work / "snippet.sh"
         script.write_text("set -euo pipefail\n" + block.code)
         command = ["bash", str(script)]
+    proc = subprocess.Popen(command, cwd=work, env=_environment(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        proc = subprocess.run(command, cwd=work, env=_environment(tmp_path), capture_output=True, text=True,
-                              timeout=TIMEOUT_S, start_new_session=True)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"{block.id}: still running after {TIMEOUT_S:.0f} s\n{exc.stdout or ''}{exc.stderr or ''}")
+        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"{block.id}: still running after {TIMEOUT_S:.0f} s\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    finally:
+        _kill_group(proc.pid, signal.SIGTERM)  # whatever the block left running in the background
     assert proc.returncode == 0, (f"{block.id} exited {proc.returncode}\n--- code\n{block.code}"
-                                  f"--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-3000:]}")
+                                  f"--- stdout\n{stdout[-3000:]}\n--- stderr\n{stderr[-3000:]}")
+
+
+def _kill_group(pid: int, sig: int) -> None:
+    """Signal the block's process group (its own session), so no server it started outlives the test."""
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 # ---- links -------------------------------------------------------------------------------------------------
@@ -281,3 +295,18 @@ def test_included_documents_get_links_that_work_on_the_site(tmp_path: Path):
     assert "[fenced](nowhere.md)" in out
     with pytest.raises(ValueError, match="does not exist"):
         hooks.rewrite_links("[gone](missing.md)", "pkg/README.md", "pkg.md", pages, tmp_path)
+
+
+def test_the_marker_parser(tmp_path: Path):
+    page = tmp_path / "page.md"
+    page.write_text("text\n<!-- runnable -->\n```python\nraise SystemExit(3)\n```\n\n```bash\nnot marked\n```\n"
+                    "<!-- runnable -->\n```sh\necho hi\n```\n")
+    blocks = runnable_blocks(page)
+    assert [(b.line, b.language, b.code) for b in blocks] == [(3, "python", "raise SystemExit(3)\n"),
+                                                              (11, "bash", "echo hi\n")]
+    page.write_text("<!-- runnable -->\n\n```python\npass\n```\n")
+    with pytest.raises(AssertionError, match="directly above a code fence"):
+        runnable_blocks(page)
+    page.write_text("<!-- runnable -->\n```yaml\na: 1\n```\n")
+    with pytest.raises(AssertionError, match="python or bash"):
+        runnable_blocks(page)

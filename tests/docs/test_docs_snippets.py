@@ -32,7 +32,7 @@ FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 INCLUDE = re.compile(r'^--8<-- "([^"]+)"\s*$', re.MULTILINE)
 LINK = re.compile(r"(?<!!)\[(?:[^\]]*)\]\(([^)\s]+)\)")
 LANGUAGES = {"python": "python", "py": "python", "bash": "bash", "sh": "bash", "shell": "bash"}
-TIMEOUT_S = float(os.environ.get("DOCS_SNIPPET_TIMEOUT", "120"))  # a block is meant to need < 30 s alone
+TIMEOUT_S = float(os.environ.get("DOCS_SNIPPET_TIMEOUT", "240"))  # a block needs < 30 s alone; CI machines are loaded
 
 # Loaded by every Python process a block starts (PYTHONPATH): connections leave only for loopback.
 LOOPBACK_ONLY = textwrap.dedent('''

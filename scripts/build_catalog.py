@@ -13,7 +13,8 @@ Sources:
 * ``autotask-openapi.definitions-2024.json`` (2024, no paths, "Model" suffix trimmed): the current
   camelCase field names, newer fields and the webhook entities added after 2020.
 
-Usage: ``python scripts/build_catalog.py [--shared ../shared] [--out PATH]``
+Usage: ``python scripts/build_catalog.py [--shared ../shared] [--out PATH]``. Without the two documents it
+prints one line naming what is missing and exits 2, writing nothing (the committed catalogue stays in use).
 """
 
 from __future__ import annotations
@@ -366,6 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ref = args.shared / "reference"
     spec_path, defs_path = ref / SPEC_2020, ref / DEFS_2024
+    missing = [p for p in (spec_path, defs_path) if not p.is_file()]
+    if missing:
+        # The sources are not part of the repository; without them there is nothing to rebuild, and the
+        # committed catalogue stays what the mock uses. One clear line, no traceback.
+        print(f"build_catalog: {', '.join(str(p) for p in missing)} not found; pass --shared DIR where "
+              f"DIR/reference/ holds {SPEC_2020} and {DEFS_2024}. Nothing was written: the committed "
+              f"{DEFAULT_OUT.relative_to(REPO)} stays in use.", file=sys.stderr)
+        return 2
     builder = Builder(json.loads(spec_path.read_text()), json.loads(defs_path.read_text()))
     doc = builder.build()
     doc["header"] = {

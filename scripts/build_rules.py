@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("spec", nargs="?", type=Path, default=DEFAULT_SPEC)
     ap.add_argument("-o", "--output", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
+    if not args.spec.is_file():
+        # The spec is not part of the repository: say so in one line instead of a traceback.
+        print(f"build_rules: {args.spec} not found; pass the path of sync-behaviour.md. Nothing was written: the "
+              f"committed {DEFAULT_OUT.relative_to(REPO)} stays in use.", file=sys.stderr)
+        return 2
     rules = build_rules(args.spec.read_text(encoding="utf-8"))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(rules), encoding="utf-8")

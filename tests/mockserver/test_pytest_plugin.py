@@ -210,7 +210,7 @@ def test_live_server_class_on_an_existing_url():
         server.close()
 
 
-def test_readme_carries_the_example_file_verbatim():
-    fragment = (ROOT / "README.md").read_text()
+def test_the_docs_carry_the_example_file_verbatim():
+    fragment = (ROOT / "docs" / "testing.md").read_text()
     example = (ROOT / "tests" / "mockserver" / "test_readme_example.py").read_text()
     assert f"```python\n{example}```" in fragment

@@ -26,9 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from mockserver.admin.client import AdminClient, Credentials, TenantHandle
+from mockserver.dropped import DroppedConnection as DroppedConnection  # re-exported
+from mockserver.dropped import dropped_connection
 from mockserver.inprocess import body_bytes, build_environ, call_wsgi, header_items
 
 AUTOTASK_URL = re.compile(r"^https?://webservices\d*\.autotask\.net(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
@@ -38,10 +38,6 @@ _HOP_BY_HOP = {"content-length", "host", "transfer-encoding", "connection"}
 
 _active: list[InProcessHandle] = []
 _active_lock = threading.Lock()
-
-
-class DroppedConnection(requests.exceptions.ConnectionError):
-    """Raised in-process for a response marked ``X-Mock-Fault: drop`` (an injected dropped connection)."""
 
 
 # ---------------------------------------------------------------------------------------------- WSGI bridge
@@ -74,7 +70,7 @@ def wsgi_callback(app) -> Callable[[Any], tuple[int, list[tuple[str, str]], byte
     def callback(request):
         status, headers, body = run_in_app(app, request.method, request.url, list(request.headers.items()),
                                            request.body)
-        dropped = _dropped_connection(headers)
+        dropped = dropped_connection(headers)
         if dropped is not None:
             # An injected "drop" fault: over a socket the client would see the connection die.
             dropped.request = request
@@ -82,16 +78,6 @@ def wsgi_callback(app) -> Callable[[Any], tuple[int, list[tuple[str, str]], byte
         return status, headers, body
 
     return callback
-
-
-def _dropped_connection(headers: list[tuple[str, str]]) -> Exception | None:
-    try:
-        from mockserver.faults import is_dropped
-    except ImportError:  # pragma: no cover - faults is part of the package
-        return None
-    if not is_dropped(dict(headers)):
-        return None
-    return DroppedConnection("Connection aborted: the mock dropped the connection (injected fault).")
 
 
 # ---------------------------------------------------------------------------------------------- call lists
@@ -143,7 +129,7 @@ class InProcessHandle(TenantHandle):
 
     @property
     def ctx(self):
-        from mockserver.app import get_context
+        from mockserver.context import get_context
 
         return get_context(self.app)
 

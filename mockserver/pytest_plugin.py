@@ -122,8 +122,8 @@ class LiveServer:
         self._thread: threading.Thread | None = None
         if url is None:
             from mockserver.app import create_app
-            from mockserver.cli import build_server
             from mockserver.config import MockConfig
+            from mockserver.serving import build_server
 
             self.app = create_app(MockConfig(fixtures=[], admin_token=token))
             self._server = build_server(self.app, "127.0.0.1", 0, threads=8)
@@ -140,7 +140,7 @@ class LiveServer:
 
     def close(self) -> None:
         if self._server is not None:
-            from mockserver.cli import stop_server
+            from mockserver.serving import stop_server
 
             server, self._server = self._server, None
             stop_server(server, self._thread)

@@ -102,7 +102,7 @@ def denial(config, level_name: str, spec, operation: str) -> AutotaskError:
 
 
 def install(app, ctx) -> None:
-    from mockserver.app import error_response
+    from mockserver.answers import error_response
 
     def guard(call):
         tenant, user, route = call.tenant, call.user, call.route

@@ -570,7 +570,7 @@ def attach(tenant, dispatcher: WebhookDispatcher, current: _Current) -> None:
 
 def _fill_field_picklists(call, response, tenant):
     """entityInformation/fields of *WebhookFields / *WebhookUdfFields: the fieldID / udfFieldID picklists."""
-    from mockserver.app import json_response
+    from mockserver.answers import json_response
 
     name = call.route.entity.name
     owner = FIELD_ENTITIES.get(name) or UDF_FIELD_ENTITIES.get(name)
@@ -594,8 +594,7 @@ def _fill_field_picklists(call, response, tenant):
 
 
 def install(app, ctx) -> None:
-    from mockserver.admin.faults_webhooks import register_webhooks_admin
-    from mockserver.app import error_response
+    from mockserver.answers import error_response
     from mockserver.errors import AutotaskError
 
     dispatcher = WebhookDispatcher(ctx.config)
@@ -655,5 +654,4 @@ def install(app, ctx) -> None:
         return response
 
     ctx.guards.append(guard)
-    ctx.wrappers.append(wrapper)
-    register_webhooks_admin(app, ctx, dispatcher)
+    ctx.wrappers.append(wrapper)  # its admin endpoints: mockserver.admin.install (admin depends on features)

@@ -54,7 +54,7 @@ class AdminClient:
         self.app = app
         self.timeout = timeout
         if token is None and app is not None:
-            from mockserver.app import get_context
+            from mockserver.context import get_context
 
             token = get_context(app).config.admin_token
         self.token = token

@@ -48,7 +48,7 @@ def _exit_when_orphaned(stream) -> None:
 
 def tenant_summaries(app) -> list[dict[str, Any]]:
     """The loaded tenants as the admin API names them: name, API users and integration codes (for the banner)."""
-    from mockserver.app import get_context
+    from mockserver.context import get_context
 
     ctx = get_context(app)
     return [{"name": t.name,
@@ -66,8 +66,8 @@ def main() -> None:
     except ValueError:
         _fail("zone worker: expected the zone spec as one JSON line on stdin")
         return
-    from mockserver.cli import build_server
     from mockserver.config import MockConfig
+    from mockserver.serving import build_server
 
     try:
         config = MockConfig(fixtures=list(spec.get("fixtures") or []), external_url=spec.get("external_url"),

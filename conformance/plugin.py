@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
+from conformance import profiles  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
 from conformance.adapter import load_factory
 from conformance.kill import SUITE_MODULES
 
@@ -37,10 +38,6 @@ SUITE_FILES.add(PACKAGE_DIR / "machine.py")
 DEFAULT = "conformance.adapter:reference_factory"
 LIVE_ENV = "CONFORMANCE_LIVE"
 
-settings.register_profile("conformance-ci", derandomize=True, max_examples=30, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("conformance-deep", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -60,7 +60,7 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     load_configured_fixtures(store, config.fixtures)
 
     def api_view(path: str = "") -> Response:
-        return serve_api(ctx, request._get_current_object())
+        return serve_api(ctx, request._get_current_object())  # type: ignore[attr-defined]  # a LocalProxy
 
     app.add_url_rule("/", "api_root", api_view, methods=ALL_METHODS)
     app.add_url_rule("/<path:path>", "api", api_view, methods=ALL_METHODS)

@@ -62,6 +62,6 @@ class MockContext:
 
 
 def get_context(app: Flask) -> MockContext:
-    return app.extensions[CONTEXT_KEY]  # type: ignore[no-any-return]
+    return app.extensions[CONTEXT_KEY]
 
 

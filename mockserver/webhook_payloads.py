@@ -209,7 +209,8 @@ def _selected_fields(tenant, spec, webhook_entity: str, webhook_id: int) -> list
         (_child(webhook_entity, "UdfFields"), "udfFieldID", udf_ids, True),
     ):
         for row in _rows(tenant, child, webhook_id):
-            name = names.get(row.get(key))
+            ref = row.get(key)
+            name = names.get(ref) if isinstance(ref, int) else None
             if name is None:
                 continue
             flags = picked.setdefault((name, is_udf), [False, False])
@@ -232,11 +233,14 @@ def build_event(tenant, spec, webhook: dict[str, Any], webhook_entity: str, acti
     """The callout body for one webhook, or None when this change does not call it."""
     selected = _selected_fields(tenant, spec, webhook_entity, webhook["id"])
     record = new if new is not None else old
+    assert record is not None, "a tenant listener always gets the new record, the old one, or both"
     payload_fields: dict[str, Any] = {}
     if action == "Create":
+        assert new is not None
         for name, udf, _sub, _always in selected:
             payload_fields[name] = _value(spec, tenant, new, name, udf)
     elif action == "Update":
+        assert new is not None and old is not None
         changed = {
             (name, udf)
             for name, udf, sub, _always in selected
@@ -248,6 +252,7 @@ def build_event(tenant, spec, webhook: dict[str, Any], webhook_entity: str, acti
             if (name, udf) in changed or always:
                 payload_fields[name] = _value(spec, tenant, new, name, udf)
     else:  # Delete
+        assert old is not None
         for name, udf, _sub, always in selected:
             if always:
                 payload_fields[name] = _value(spec, tenant, old, name, udf)

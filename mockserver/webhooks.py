@@ -98,12 +98,12 @@ def attach(tenant, dispatcher: WebhookDispatcher, current: _Current) -> None:
                 actor = current.call.actor
             name = spec.name
             if name in WATCHED_BY_WEBHOOK:
-                record = new if new is not None else old
-                if action == "Create":
-                    refresh_webhook(tenant, name, record["id"])
-                elif action == "Update" and old.get("isActive") is True and new.get("isActive") is False:
-                    dispatcher.enqueue(deactivation_notice(tenant, name, tenant.get(name, record["id"]) or new))
-                elif action == "Delete" and old.get("isActive") is True:
+                if action == "Create" and new is not None:
+                    refresh_webhook(tenant, name, new["id"])
+                elif action == "Update" and old is not None and new is not None and old.get("isActive") is True \
+                        and new.get("isActive") is False:
+                    dispatcher.enqueue(deactivation_notice(tenant, name, tenant.get(name, new["id"]) or new))
+                elif action == "Delete" and old is not None and old.get("isActive") is True:
                     dispatcher.enqueue(deactivation_notice(tenant, name, old))
                 return
             owner = FIELD_ENTITIES.get(name) or UDF_FIELD_ENTITIES.get(name)

@@ -23,7 +23,10 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 def _emit(message: dict[str, Any]) -> None:
@@ -79,7 +82,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the supervisor as one line
         _fail(f"zone {spec.get('zone')}: {exc}")
         return
-    wsgi = app
+    wsgi: WSGIApplication = app  # the app, or the zone directory in front of it
     if spec.get("directory"):
         from mockserver.zones.directory import ZoneDirectory
 

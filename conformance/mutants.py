@@ -446,7 +446,9 @@ class PushMatchLatestCreated(MutantAdapter):
         def latest(cands: list[dict[str, Any]]) -> int | None:
             if not cands:
                 return None
-            t = lambda i: iso(parse_at_datetime(i.get("createDate"))) if i.get("createDate") else ""  # noqa: E731
+            def t(i: dict[str, Any]) -> str:
+                created = parse_at_datetime(i.get("createDate"))
+                return iso(created) if created is not None else ""
             return int(max(cands, key=lambda i: (t(i), int(i["id"])))["id"])
 
         return [mock.patch.object(Pusher, "_earliest", staticmethod(latest))]

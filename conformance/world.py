@@ -197,6 +197,12 @@ class World:
         item = resp.json().get("item")
         return item
 
+    def _company_of(self, entity: str, rid: int) -> Any:
+        """The company of an Autotask contact or location (its child path names it)."""
+        record = self.at_get(entity, rid)
+        assert record is not None, f"the Autotask {entity} {rid} does not exist"
+        return record["companyID"]
+
     def at_query(self, entity: str) -> list[dict[str, Any]]:
         body = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
         out, url = [], self.at.url(f"{entity}/query")
@@ -208,7 +214,7 @@ class World:
 
     def at_update(self, entity: str, rid: int, **fields: Any) -> None:
         if entity in ("Contacts", "CompanyLocations"):
-            company = self.at_get(entity, rid)["companyID"]
+            company = self._company_of(entity, rid)
             seg = "Contacts" if entity == "Contacts" else "Locations"
             self._req("PATCH", f"Companies/{company}/{seg}", {"id": rid, **fields})
         else:
@@ -224,7 +230,7 @@ class World:
 
     def at_delete(self, entity: str, rid: int) -> None:
         seg = {"Contacts": "Contacts", "CompanyLocations": "Locations"}[entity]
-        company = self.at_get(entity, rid)["companyID"]
+        company = self._company_of(entity, rid)
         self._req("DELETE", f"Companies/{company}/{seg}/{rid}")
 
     # ------------------------------------------------------------------ journal: writes the sync made

@@ -24,6 +24,7 @@ planner sees every record that could change its answer, so the decisions equal t
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -366,10 +367,10 @@ class PullPass:
         for k in CHILD_KINDS:
             recs = self._load_children(k, by_company, org_of)
             grouped: dict[int, list[Record]] = defaultdict(list)
-            for r in recs:
-                grouped[int(r.organization_id or 0)].append(r)
+            for rec in recs:
+                grouped[int(rec.organization_id or 0)].append(rec)
             self.children[k] = grouped
-            self.links_by_psa[k] = {r.link.psa_id: r for r in recs if r.link}
+            self.links_by_psa[k] = {rec.link.psa_id: rec for rec in recs if rec.link}
             self.local[k] = _LinkIndex(self.store, k, {p: (r.id, int(r.organization_id or 0))
                                                        for p, r in self.links_by_psa[k].items()},
                                        everything=fx.complete[k])
@@ -403,8 +404,8 @@ class PullPass:
         linked = self.store.records_linked_to("organization", {int(co["id"]) for co in companies} | set(by_company))
         claimed = {r.link.psa_id for r in linked if r.link}
         # org_key (M-06, M-11): only non-blank names can match, and stored names are text.
-        names = {co.get("companyName") for co in companies if int(co["id"]) not in claimed}
-        names = {n for n in names if isinstance(n, str) and n != ""}
+        company_names = (co.get("companyName") for co in companies if int(co["id"]) not in claimed)
+        names = {n for n in company_names if isinstance(n, str) and n != ""}
         candidates = self.store.match_candidates("organization", names=names) if names else []
         by_id = {r.id: r for r in linked}
         for r in candidates:
@@ -599,7 +600,7 @@ class PullPass:
             records = self.children[kind].get(org_id, [])
             decisions = P.plan(kind, kids[kind], records, org_id=org_id,
                                in_scope=scope[kind],
-                               mapped=lambda r, k=kind: self._fields(k, r),
+                               mapped=functools.partial(self._fields, kind),
                                links_by_psa=self.links_by_psa[kind],
                                absent_orphans=self.complete[kind],
                                present_ids=self.present[kind],
@@ -740,7 +741,8 @@ class PullPass:
             return parent_of[oid]
 
         def closes_cycle(child: int, parent_id: int) -> bool:
-            seen, cur = 0, parent_id
+            seen = 0
+            cur: int | None = parent_id
             while cur is not None and seen < 10_000:
                 if cur == child:
                     return True

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reference_impl.client import (
     DEFAULT_ZONE_LOOKUP_URL,
@@ -33,6 +33,9 @@ from reference_impl.sync.settings import (
     is_api_only_resource,
     validate_settings,
 )
+
+if TYPE_CHECKING:
+    from reference_impl.sync.push import Pusher, PushOutcome
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class SyncService:
         client = self.client_factory(cfg, self.clock)
         zone = client.test_connection()
         existing = self.store.get_integration()
-        values = dict(username=username, secret=secret, integration_code=integration_code,
+        values: dict[str, Any] = dict(username=username, secret=secret, integration_code=integration_code,
                       zone_lookup_url=cfg.zone_lookup_url, zone_override=cfg.zone_url, zone_url=zone.url,
                       zone_name=zone.zone_name, web_url=zone.web_url, last_error=None)
         if existing is None:
@@ -264,12 +267,12 @@ class SyncService:
                 self._client = None  # re-detect the zone next time (Q24)
             self.last_result = result
             return result
-        now = self.clock.now()
-        values: dict[str, Any] = {"status": "OK", "last_error": None, "last_sync_at": iso(now),
-                                  "next_sync_at": iso(now + timedelta(minutes=settings.sync_interval_minutes))}
+        finished = self.clock.now()
+        values: dict[str, Any] = {"status": "OK", "last_error": None, "last_sync_at": iso(finished),
+                                  "next_sync_at": iso(finished + timedelta(minutes=settings.sync_interval_minutes))}
         first = False
         if full:
-            values.update(last_full_sync_at=iso(now), full_sync_required=0)
+            values.update(last_full_sync_at=iso(finished), full_sync_required=0)
             first = not row.get("initial_sync_notified")
             if first:
                 values["initial_sync_notified"] = 1
@@ -539,12 +542,12 @@ class SyncService:
         ps = self.store.get_push_state(kind, record_id)
         return ps["error"] if ps else None
 
-    def _pusher(self) -> Any:
+    def _pusher(self) -> Pusher:
         from reference_impl.sync.push import Pusher
 
         return Pusher(self.store, self.client(), self.settings, self.clock)
 
-    def _push(self, kind: str, record_id: int, changed: list[str], *, moved: bool = False) -> Any:
+    def _push(self, kind: str, record_id: int, changed: list[str], *, moved: bool = False) -> PushOutcome:
         """One push with its bookkeeping: success clears the error (enabled), failure sets it (P-11)."""
         from reference_impl.sync.push import Ineligible, PushError, PushOutcome, describe_error
 
@@ -582,6 +585,7 @@ class SyncService:
                 return out
             out = pusher.match_or_create(rec, pending_create=bool(ps and ps["pending_create"]))
             company = None if kind == "organization" else pusher.org_company(rec)
+            assert out.psa_id is not None  # a matched or created record has its Autotask id
             with self.store.transaction():
                 self.store.set_link(kind, record_id, int(out.psa_id), "enabled", synced_at=now,
                                     psa_company_id=company)
@@ -598,7 +602,7 @@ class SyncService:
         except (PushError, AutotaskError) as exc:
             return self._push_failed(self._record(kind, record_id), names, describe_error(exc))
 
-    def _push_failed(self, rec: Record, names: list[str], message: str) -> Any:
+    def _push_failed(self, rec: Record, names: list[str], message: str) -> PushOutcome:
         """P-11: the record shows the sync-error state with Autotask's text; edit+save retries (R-05)."""
         from reference_impl.sync.push import PushOutcome
 
@@ -726,6 +730,7 @@ class SyncService:
                         self.store.finish_pass(pass_id, "error", counts, client.stats.calls - calls0, msg)
                         raise
                     continue
+                assert psa is not None  # a found or created record has its Autotask id
                 with self.store.transaction():
                     self.store.set_link(kind, rec.id, int(psa), "enabled", synced_at=iso(self.clock.now()),
                                         psa_company_id=company)  # PA-05

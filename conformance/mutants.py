@@ -367,7 +367,7 @@ class TicketWindowIgnored(MutantAdapter):
 
     def patches(self) -> list[Any]:
         return [mock.patch("reference_impl.sync.scope.ticket_window_start", lambda s, now: None),
-                mock.patch("reference_impl.sync.pull.ticket_window_start", lambda s, now: None)]
+                mock.patch("reference_impl.sync.pull_fetch.ticket_window_start", lambda s, now: None)]
 
 
 class TicketEditsPushed(MutantAdapter):
@@ -748,7 +748,7 @@ class TicketWindowThirtyDayMonths(MutantAdapter):
 
     def patches(self) -> list[Any]:
         return [mock.patch("reference_impl.sync.scope.ticket_window_start", _thirty_day_months),
-                mock.patch("reference_impl.sync.pull.ticket_window_start", _thirty_day_months)]
+                mock.patch("reference_impl.sync.pull_fetch.ticket_window_start", _thirty_day_months)]
 
 
 class TicketsLeavingScopeDeleted(MutantAdapter):

@@ -39,142 +39,25 @@ settings, ...) raise :class:`Refused`.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, cast
 
-KINDS = ("organization", "location", "contact", "configuration", "ticket")
-LINK_STATES = ("enabled", "orphaned", "disabled", "error")
+# The protocol and its shapes live in conformance.adapter_protocol; this module is their public import path.
+from conformance.adapter_protocol import (
+    CAPABILITIES,
+    DEFAULT_SETTINGS,
+    KINDS,
+    LINK_STATES,
+    NEUTRAL_FIELDS,
+    AdapterFactory,
+    Connection,
+    NotSupported,
+    Refused,
+    SyncAdapter,
+)
 
-# Neutral mapped-field names per kind (spec §3, P-FM superset). Adapters translate their own names to these.
-NEUTRAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "organization": ("name", "status", "org_type", "short_name", "parent_id"),
-    "location": ("name", "address1", "address2", "city", "region", "postal_code", "country", "phone", "fax"),
-    "contact": ("first_name", "last_name", "title", "work_email", "work_phone", "mobile_phone"),
-    "configuration": ("name", "asset_tag", "status", "configuration_type", "manufacturer", "model", "notes",
-                      "serial_number", "mac_address"),
-    "ticket": ("ticket_number", "title", "status", "priority", "board"),
-}
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "account_types": [],  # SC-01(a): selected Companies.companyType values
-    "classification_sync": False,  # SC-01(b)
-    "classifications": [],
-    "sync_without_classification": False,
-    "ci_types": [],  # SC-02: selected ConfigurationItemTypes ids
-    "sync_without_ci_type": False,
-    "contacts_enabled": True,  # SC-04
-    "locations_enabled": False,  # SC-05
-    "queues": [],  # SC-07
-    "ticket_months": None,
-    "two_way": False,  # §8
-    "default_account_manager": None,  # SC-08 (a resource id)
-    "default_material_code": None,  # SC-09
-    "default_product_category": None,
-    "mac_udf_name": "MAC Address",  # Q3
-    "ad_email_type": None,  # P-10/FM-K4: the Autotask Email Type chosen for AD contacts (None = none chosen)
-    "ad_phone_type": None,  # P-10/FM-K4: the Autotask Phone Type chosen for AD contacts
-}
-
-CAPABILITIES = frozenset({
-    "create_record",  # documentation-side creation (UI or API); needed by most matching properties
-    "edit_and_save",  # UI edit+save (FM-G2, P-02, P-05)
-    "record_controls",  # disable / enable / sync_now / delete (§7)
-    "push",  # two-way push on UI save actually writes to Autotask (P-02, P-06, P-11)
-    "push_all",  # PA-*
-    "pause",  # P-14, D-01
-    "disconnect",  # D-02, D-03, M-16
-    "delete_all",  # D-04, D-07
-    "status_filter",  # status_filter_options / records_with_status: the list view's Sync Status filter (ST-06)
-    "status_log",  # integration_status / logs: the Active Integrations status column and the sync log (ST-01/02)
-    "ad_contacts",  # create_record(..., via="ad"): a contact discovered by Network Glue / Active Directory (P-10)
-})
-
-
-class NotSupported(NotImplementedError):
-    """The adapter (or the implementation behind it) does not offer this operation."""
-
-
-class Refused(Exception):
-    """The implementation refused an action, as the rules require it to in some situations."""
-
-
-@dataclass(frozen=True)
-class Connection:
-    username: str
-    secret: str
-    integration_code: str
-    zone_lookup_url: str  # root, e.g. "https://webservices.autotask.net"
-    now: str  # the tenant clock, ISO 8601 UTC
-
-
-@runtime_checkable
-class SyncAdapter(Protocol):
-    """What the suites call. Every method is synchronous; a pass has finished when ``run_pass`` returns."""
-
-    capabilities: frozenset[str]
-
-    def connect(self, connection: Connection) -> None:
-        """C-01/C-02: connect with the API user; raise on failure."""
-
-    def apply_settings(self, settings: dict[str, Any]) -> None:
-        """Validate and save settings (SC-08/SC-09 violations raise :class:`Refused`)."""
-
-    def run_pass(self, full: bool = True) -> dict[str, Any]:
-        """Run one sync pass now. Return ``{"ok": bool, "error": str | None}``; never raise for an Autotask
-        failure (C-11: report it)."""
-
-    def records(self, kind: str) -> list[dict[str, Any]]:
-        """Every documentation record of ``kind`` in the neutral record shape."""
-
-    def summary(self) -> dict[str, dict[str, int]]:
-        """Manage Data counts per kind: ``{"synced", "orphaned", "disconnected", "errors"}`` (ST-04/ST-05)."""
-
-    def create_record(self, kind: str, fields: dict[str, Any], *, org_id: Any = None, created_at: str | None = None,
-                      unmapped: dict[str, Any] | None = None, via: str = "ui") -> Any:
-        """Create a documentation record; return its id. ``via="ui"``: created and saved in the UI (with two-way
-        on that save pushes, P-02/P-06); ``via="api"``/``"import"``: never pushed automatically (P-07).
-        ``created_at`` (for tie-break tests, M-08) may be ignored for UI creation. ``via="ad"`` (capability
-        ``ad_contacts``, contacts only): a contact that Network Glue discovered in Active Directory; with two-way on
-        it is pushed automatically only when an AD Email Type and Phone Type are chosen (P-10)."""
-
-    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
-        """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``."""
-
-    def disable(self, kind: str, record_id: Any) -> None: ...
-
-    def enable(self, kind: str, record_id: Any) -> None: ...
-
-    def sync_now(self, kind: str, record_id: Any) -> None: ...
-
-    def delete_record(self, kind: str, record_id: Any) -> None: ...
-
-    def push_all(self) -> None: ...
-
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
-
-    def disconnect(self, mode: str) -> None:
-        """``mode`` = "keep" (Option 1, D-02) or "delete" (Option 2, D-04)."""
-
-    def status_filter_options(self, kind: str) -> list[str]:
-        """``status_filter``: the Sync Status filter options of the list view, drawn from :data:`LINK_STATES` (and
-        only the states some record holds, ST-06)."""
-
-    def records_with_status(self, kind: str, state: str) -> list[dict[str, Any]]:
-        """``status_filter``: the list view filtered on one Sync Status (ST-06), neutral records."""
-
-    def integration_status(self) -> str:
-        """``status_log``: the Active Integrations status column text (ST-01: "Syncing…", "OK", "Paused", ...)."""
-
-    def logs(self) -> list[str]:
-        """``status_log``: the sync log messages, oldest first (ST-02, PA-06)."""
-
-    def close(self) -> None: ...
-
-
-AdapterFactory = Callable[[], SyncAdapter]
+__all__ = ["CAPABILITIES", "DEFAULT_SETTINGS", "KINDS", "LINK_STATES", "NEUTRAL_FIELDS", "AdapterFactory",
+           "Connection", "NotSupported", "ReferenceAdapter", "ReferenceUrllibAdapter", "Refused", "SyncAdapter", "load_factory",
+           "reference_factory", "reference_urllib_factory"]
 
 
 def load_factory(spec: str) -> AdapterFactory:
@@ -183,7 +66,8 @@ def load_factory(spec: str) -> AdapterFactory:
     if spec.lower().startswith(("http://", "https://")):
         from conformance.remote import RemoteAdapterFactory
 
-        return RemoteAdapterFactory(spec)
+        # a RemoteAdapter answers every SyncAdapter method (through __getattr__), which mypy cannot see
+        return cast(AdapterFactory, RemoteAdapterFactory(spec))
     mod, _, attr = spec.partition(":")
     if not mod or not attr:
         raise ValueError(f"--sync-adapter wants 'package.module:factory', got {spec!r}")
@@ -192,7 +76,7 @@ def load_factory(spec: str) -> AdapterFactory:
         obj = getattr(obj, part)
     if not callable(obj):
         raise TypeError(f"{spec} is not callable")
-    return obj
+    return cast(AdapterFactory, obj)  # the user's factory: the suites check what its adapters do
 
 
 # ============================================================================================ reference adapter
@@ -253,7 +137,9 @@ class ReferenceAdapter:
         from reference_impl.sync import SyncService
 
         if self.svc is None:
-            self.clock = ManualClock(parse_at_datetime(connection.now).replace(microsecond=0))
+            now = parse_at_datetime(connection.now)
+            assert now is not None, f"Connection.now is not a date: {connection.now!r}"
+            self.clock = ManualClock(now.replace(microsecond=0))
             self.svc = SyncService(DocStore(":memory:", clock=self.clock), clock=self.clock)
         self.svc.connect(connection.username, connection.secret, connection.integration_code,
                          zone_lookup_url=connection.zone_lookup_url)
@@ -426,7 +312,9 @@ class ReferenceUrllibAdapter(ReferenceAdapter):
                                   cached_zone=cfg.cached_zone, clock=clock, session=_RequestsErrorsSession())
 
         if self.svc is None:
-            self.clock = ManualClock(parse_at_datetime(connection.now).replace(microsecond=0))
+            now = parse_at_datetime(connection.now)
+            assert now is not None, f"Connection.now is not a date: {connection.now!r}"
+            self.clock = ManualClock(now.replace(microsecond=0))
             self.svc = SyncService(DocStore(":memory:", clock=self.clock), client_factory=client_factory,
                                    clock=self.clock)
         self.svc.connect(connection.username, connection.secret, connection.integration_code,

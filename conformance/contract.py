@@ -25,7 +25,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import requests
 
 CORE_ENTITIES: tuple[str, ...] = (
     "Companies", "Contacts", "CompanyLocations", "ConfigurationItems", "ConfigurationItemTypes", "Products",
@@ -64,7 +67,7 @@ class Target:
             if self.base_url.lower().endswith(API_PREFIX.lower()):
                 self.base_url = self.base_url[: -len(API_PREFIX)]
         self._client = self.app.test_client() if self.app is not None else None
-        self._session = None
+        self._session: requests.Session | None = None
 
     @classmethod
     def from_credentials(cls, user_name: str, secret: str, integration_code: str, **kw: Any) -> Target:
@@ -628,10 +631,12 @@ class RealSpec:
     def envelope(self, kind: str, entity_model: str | None = None, *, require_all: bool = True) -> dict[str, Any]:
         """``query`` -> QueryActionResult, ``item`` -> ItemQueryResultModel (item nullable), else a named model."""
         if kind == "query":
+            assert entity_model is not None, "a query envelope names its entity model"
             return {"type": "object", "additionalProperties": False, "required": ["items", "pageDetails"],
                     "properties": {"items": {"type": "array", "items": self.schema(entity_model, require_all=require_all)},
                                    "pageDetails": self.schema("PagingModel", require_all=True)}}
         if kind == "item":
+            assert entity_model is not None, "an item envelope names its entity model"
             return {"type": "object", "additionalProperties": False, "required": ["item"],
                     "properties": {"item": {"anyOf": [self.schema(entity_model, require_all=require_all),
                                                       {"type": "null"}]}}}

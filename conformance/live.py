@@ -5,7 +5,7 @@ In live mode nothing of the implementation under test is patched or intercepted:
 That is what lets the kit judge clients in any language, and Python clients that do not use ``requests``.
 Remote adapters (``--sync-adapter=http://...``) always run in live mode; Python adapters choose it with ``--live``.
 
-The server is the same app object the in-process mode uses (:func:`conformance.world.shared_app`), served on a
+The server is the same app object the in-process mode uses (:func:`conformance.mock_app.shared_app`), served on a
 loopback port. The kit's own calls take the fastest path that does not touch the implementation: tenants are
 created, faults set and the journal read through the admin API in-process (the app object, no socket), and the
 Autotask-side edits a technician would make go over HTTP with the standard library (:mod:`conformance.live_http`),
@@ -65,7 +65,7 @@ def live_mock() -> LiveMock:
     global _live
     with _lock:
         if _live is None:
-            from conformance.world import shared_app
+            from conformance.mock_app import shared_app
 
             _live = LiveMock(shared_app())
             atexit.register(stop_live_mock)

@@ -32,7 +32,7 @@ class TransportTimeout(TransportConnectionError):
 class Headers(dict):
     """Response headers; ``get`` ignores case like the HTTP spec (and requests) does."""
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         low = key.lower()
         for k, v in self.items():
             if k.lower() == low:

@@ -367,7 +367,7 @@ class TicketWindowIgnored(MutantAdapter):
 
     def patches(self) -> list[Any]:
         return [mock.patch("reference_impl.sync.scope.ticket_window_start", lambda s, now: None),
-                mock.patch("reference_impl.sync.pull.ticket_window_start", lambda s, now: None)]
+                mock.patch("reference_impl.sync.pull_fetch.ticket_window_start", lambda s, now: None)]
 
 
 class TicketEditsPushed(MutantAdapter):
@@ -446,7 +446,9 @@ class PushMatchLatestCreated(MutantAdapter):
         def latest(cands: list[dict[str, Any]]) -> int | None:
             if not cands:
                 return None
-            t = lambda i: iso(parse_at_datetime(i.get("createDate"))) if i.get("createDate") else ""  # noqa: E731
+            def t(i: dict[str, Any]) -> str:
+                created = parse_at_datetime(i.get("createDate"))
+                return iso(created) if created is not None else ""
             return int(max(cands, key=lambda i: (t(i), int(i["id"])))["id"])
 
         return [mock.patch.object(Pusher, "_earliest", staticmethod(latest))]
@@ -746,7 +748,7 @@ class TicketWindowThirtyDayMonths(MutantAdapter):
 
     def patches(self) -> list[Any]:
         return [mock.patch("reference_impl.sync.scope.ticket_window_start", _thirty_day_months),
-                mock.patch("reference_impl.sync.pull.ticket_window_start", _thirty_day_months)]
+                mock.patch("reference_impl.sync.pull_fetch.ticket_window_start", _thirty_day_months)]
 
 
 class TicketsLeavingScopeDeleted(MutantAdapter):

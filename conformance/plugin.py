@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-from conformance.adapter import load_factory
+from conformance import profiles  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
+from conformance.adapter import AdapterFactory, load_factory
 from conformance.kill import SUITE_MODULES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -37,10 +38,6 @@ SUITE_FILES.add(PACKAGE_DIR / "machine.py")
 DEFAULT = "conformance.adapter:reference_factory"
 LIVE_ENV = "CONFORMANCE_LIVE"
 
-settings.register_profile("conformance-ci", derandomize=True, max_examples=30, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("conformance-deep", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,10 +54,10 @@ def _spec(config: pytest.Config) -> str:
     return config.getoption("--sync-adapter", default=None) or os.environ.get("SYNC_ADAPTER") or DEFAULT
 
 
-_FACTORY = pytest.StashKey[Any]()
+_FACTORY = pytest.StashKey[AdapterFactory]()
 
 
-def _factory(config: pytest.Config) -> Any:
+def _factory(config: pytest.Config) -> AdapterFactory:
     """One factory per run (a remote one keeps its connection, its version check and its broken state)."""
     if _FACTORY not in config.stash:
         config.stash[_FACTORY] = load_factory(_spec(config))
@@ -91,7 +88,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Mod
 
 
 @pytest.fixture
-def sync_adapter_factory(request: pytest.FixtureRequest):
+def sync_adapter_factory(request: pytest.FixtureRequest) -> AdapterFactory:
     """The adapter factory under test (``--sync-adapter``)."""
     return _factory(request.config)
 
@@ -104,7 +101,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A broken adapter protocol ends the run: every later test would only repeat the same line."""
     outcome = yield
     from conformance.errors import AdapterProtocolError

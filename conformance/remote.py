@@ -22,7 +22,7 @@ import os
 import uuid
 from typing import Any
 
-from conformance.adapter import NotSupported, Refused, SyncAdapter
+from conformance.adapter_protocol import NotSupported, Refused, SyncAdapter
 from conformance.errors import AdapterProtocolError
 from conformance.live_http import StdlibSession, TransportConnectionError, TransportTimeout
 from conformance.remote_protocol import (

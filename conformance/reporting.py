@@ -79,7 +79,8 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 def failure_text(exc: BaseException) -> tuple[str, str]:
     """(message, counterexample): the failure's own message(s) and hypothesis' notes without reproduce blobs."""
-    messages, notes = [], []
+    messages: list[str] = []
+    notes: list[str] = []
     for e in _leaves(exc):
         text = str(e).strip()
         if not isinstance(e, AssertionError) or not text:
@@ -115,7 +116,8 @@ class ReportingPlugin:
     # ------------------------------------------------------------------------------------------ selection
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             fn = getattr(item, "function", None)
             rules = rules_of(fn, item.name)

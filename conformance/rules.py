@@ -69,7 +69,7 @@ def rules_of(test: Any, name: str | None = None) -> tuple[str, ...]:
     """
     known = rule_ids()
     declared = getattr(test, "rules", None)
-    ids = tuple(declared) if declared else rules_from_name(name or getattr(test, "__name__", ""))
+    ids = tuple(declared) if declared else rules_from_name(name or str(getattr(test, "__name__", "")))
     return tuple(dict.fromkeys(r for r in ids if r in known))
 
 

@@ -29,13 +29,13 @@ Tenant specs (built by ``conformance.strategies.tenants``) are plain dicts::
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from conformance import progress
 from conformance.adapter import DEFAULT_SETTINGS, KINDS, AdapterFactory, Connection, SyncAdapter
+from conformance.mock_app import shared_app  # re-exported: suites and scenarios import it from here
 
 MANAGER = 29682884  # the minimal fixture's Full-licence administrator (SC-08)
 API_ONLY_MANAGER = 29682885  # the API user (SC-08: must be refused)
@@ -60,8 +60,6 @@ def base_settings(**kw: Any) -> dict[str, Any]:
 
 
 _base_doc: dict[str, Any] | None = None
-_app = None
-_lock = threading.Lock()
 _live_mode = False
 
 
@@ -84,18 +82,6 @@ def _base() -> dict[str, Any]:
         doc, _ = read_fixture("minimal")
         _base_doc = doc
     return _base_doc
-
-
-def shared_app():
-    """One in-process mock app per process; every example gets its own isolated tenant on it."""
-    global _app
-    with _lock:
-        if _app is None:
-            from mockserver.app import create_app
-            from mockserver.config import MockConfig
-
-            _app = create_app(MockConfig(fixtures=[]))
-        return _app
 
 
 def at_company(c: dict[str, Any]) -> dict[str, Any]:
@@ -211,6 +197,12 @@ class World:
         item = resp.json().get("item")
         return item
 
+    def _company_of(self, entity: str, rid: int) -> Any:
+        """The company of an Autotask contact or location (its child path names it)."""
+        record = self.at_get(entity, rid)
+        assert record is not None, f"the Autotask {entity} {rid} does not exist"
+        return record["companyID"]
+
     def at_query(self, entity: str) -> list[dict[str, Any]]:
         body = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
         out, url = [], self.at.url(f"{entity}/query")
@@ -222,7 +214,7 @@ class World:
 
     def at_update(self, entity: str, rid: int, **fields: Any) -> None:
         if entity in ("Contacts", "CompanyLocations"):
-            company = self.at_get(entity, rid)["companyID"]
+            company = self._company_of(entity, rid)
             seg = "Contacts" if entity == "Contacts" else "Locations"
             self._req("PATCH", f"Companies/{company}/{seg}", {"id": rid, **fields})
         else:
@@ -238,7 +230,7 @@ class World:
 
     def at_delete(self, entity: str, rid: int) -> None:
         seg = {"Contacts": "Contacts", "CompanyLocations": "Locations"}[entity]
-        company = self.at_get(entity, rid)["companyID"]
+        company = self._company_of(entity, rid)
         self._req("DELETE", f"Companies/{company}/{seg}/{rid}")
 
     # ------------------------------------------------------------------ journal: writes the sync made

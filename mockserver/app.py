@@ -18,113 +18,30 @@ import gc
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from flask import Flask, Response, request, signals
-from flask.json.provider import DefaultJSONProvider
-from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
+from mockserver.answers import _JSON_TYPE, FastJSONProvider, error_response, json_response, with_reason_phrase
 from mockserver.api.auth import authenticate
 from mockserver.api.handlers import ApiHandlers, api_root
-from mockserver.api.routes import Route, resolve
+from mockserver.api.routes import resolve
 from mockserver.catalog import Catalog, load_catalog
 from mockserver.config import MockConfig
-from mockserver.errors import AspNetError, AutotaskError, method_not_allowed
-from mockserver.json_input import scrub_surrogates
+from mockserver.context import CONTEXT_KEY, ApiCall, Guard, MockContext, Recorder, get_context
+from mockserver.errors import AspNetError, method_not_allowed
+from mockserver.features import install_features
 from mockserver.state.store import Store
-from mockserver.state.tenant import Actor, ApiUser, TenantState
+
+# Re-exported: external code (and older feature code) imports these from mockserver.app.
+__all__ = ["ApiCall", "ApiFastLane", "Guard", "MockContext", "Recorder", "create_app", "error_response",
+           "get_context", "json_response", "serve_api", "with_reason_phrase"]
 
 log = logging.getLogger("mockserver")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 _PAGED = frozenset({"query", "next", "child_collection"})
-
-
-@dataclass
-class ApiCall:
-    """What guards, wrappers and recorders see of one API request."""
-
-    method: str
-    path: str
-    route: Route | None
-    tenant: TenantState | None = None
-    user: ApiUser | None = None
-    actor: Actor | None = None
-    body: bytes = b""
-    integration_code: str | None = None
-    mask_protected: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-    request: Request | None = None  # headers, full URL, and the environ (which carries the client socket)
-
-    @property
-    def entity(self) -> str | None:
-        return self.route.entity.name if self.route and self.route.entity else None
-
-
-Guard = Callable[[ApiCall], "Response | None"]
-# (request, the ApiCall once the caller was authenticated else None, final response, milliseconds)
-Recorder = Callable[[Request, "ApiCall | None", Response, float], None]
-
-
-@dataclass
-class MockContext:
-    config: MockConfig
-    catalog: Catalog
-    store: Store
-    handlers: ApiHandlers
-    guards: list[Guard] = field(default_factory=list)  # run after auth, before the handler
-    wrappers: list[Callable[[ApiCall, Callable[[], Response]], Response]] = field(default_factory=list)
-    recorders: list[Recorder] = field(default_factory=list)  # see every API answer, refusals included
-
-
-_JSON_TYPE = "application/json; charset=utf-8"
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    # orjson: a 500-record page is ~2 MB of JSON, which the stdlib encoder takes ~10x longer to write.
-    try:
-        payload = b"" if body is None else orjson.dumps(body)
-    except orjson.JSONEncodeError:
-        # Only an answer echoing client text with a lone surrogate gets here (stored text never holds
-        # one, values.coerce refuses it): escape it rather than fail the answer.
-        payload = orjson.dumps(scrub_surrogates(body))
-    header_list = [("Content-Type", _JSON_TYPE)]
-    if headers:
-        header_list.extend(headers.items())
-    return Response(payload, status=status, headers=header_list)
-
-
-class FastJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider with orjson parsing (test clients decode every response they get).
-
-    What orjson refuses (NaN, Infinity, lone surrogates) goes to the stdlib decoder, so the same texts
-    parse. One difference remains: orjson reads an integer beyond 64 bits as a float. The mock's API
-    can never send one (orjson, its encoder, refuses them) and no Autotask field holds one.
-    """
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        if not kwargs:
-            try:
-                return orjson.loads(s)
-            except orjson.JSONDecodeError:
-                pass
-        return super().loads(s, **kwargs)
-
-
-def error_response(exc: Exception) -> Response:
-    if isinstance(exc, AutotaskError):
-        body = exc.body() if (exc.messages or exc.status != 401) else None
-        return json_response(body, exc.status, exc.headers)
-    if isinstance(exc, AspNetError):
-        return json_response(exc.body(), exc.status, exc.headers)
-    log.exception("unexpected error in the mock")
-    return json_response({"errors": [f"An unexpected error occurred in the mock: {type(exc).__name__}: {exc}"]}, 500)
-
-
-def get_context(app: Flask) -> MockContext:
-    return app.extensions["autotask_mock"]
 
 
 def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = None) -> Flask:
@@ -136,14 +53,14 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     app.json = FastJSONProvider(app)
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    app.extensions["autotask_mock"] = ctx
+    app.extensions[CONTEXT_KEY] = ctx
 
     from mockserver.fixtures_loader import load_configured_fixtures
 
     load_configured_fixtures(store, config.fixtures)
 
     def api_view(path: str = "") -> Response:
-        return serve_api(ctx, request._get_current_object())
+        return serve_api(ctx, request._get_current_object())  # type: ignore[attr-defined]  # a LocalProxy
 
     app.add_url_rule("/", "api_root", api_view, methods=ALL_METHODS)
     app.add_url_rule("/<path:path>", "api", api_view, methods=ALL_METHODS)
@@ -157,8 +74,6 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     def _reason_phrase(resp: Response) -> Response:
         return with_reason_phrase(resp)
 
-    from mockserver.features import install_features
-
     install_features(app, ctx)
     app.wsgi_app = ApiFastLane(app, ctx, app.wsgi_app, own_hooks={_reason_phrase})  # type: ignore[method-assign]
     from mockserver.inprocess import MockTestClient
@@ -169,14 +84,6 @@ def create_app(config: MockConfig | None = None, *, catalog: Catalog | None = No
     gc.collect()
     gc.freeze()
     return app
-
-
-def with_reason_phrase(resp: Response) -> Response:
-    # werkzeug upper-cases reason phrases ("401 UNAUTHORIZED"); IIS sends the standard ones.
-    code = resp.status_code
-    if code != 200:  # werkzeug's "200 OK" is already the standard phrase
-        resp.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown')}"
-    return resp
 
 
 class ApiFastLane:

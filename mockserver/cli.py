@@ -21,6 +21,9 @@ import click
 from rich.console import Console
 
 from mockserver.config import MockConfig
+from mockserver.serving import build_server, stop_server
+
+__all__ = ["build_server", "main", "stop_server"]  # build_server / stop_server: mockserver.serving
 
 console = Console(stderr=False)
 
@@ -49,42 +52,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def build_server(app, host: str, port: int, threads: int = 8):
-    """A waitress server (the production WSGI server the README recommends); port 0 picks a free port.
-
-    Its thread pool is elastic: a worker in an emulated wait (latency, thread-limit queue) is replaced
-    for the wait's duration, so ``threads`` workers always serve other requests (mockserver.waiting).
-    """
-    from waitress.server import create_server
-
-    from mockserver.waiting import ElasticDispatcher
-
-    dispatcher = ElasticDispatcher()
-    dispatcher.set_thread_count(threads)
-    return create_server(app, host=host, port=port, threads=threads, ident="Microsoft-IIS/10.0",
-                         clear_untrusted_proxy_headers=True, _dispatcher=dispatcher)
-
-
-def stop_server(server, thread: threading.Thread | None = None, timeout: float = 30.0) -> None:
-    """Stop a server started with ``build_server`` whose ``run()`` is looping in ``thread``.
-
-    The sockets are closed from inside the server's own loop (via its trigger), so the loop ends cleanly
-    instead of failing on a descriptor closed under its feet.
-    """
-    from waitress import wasyncore
-
-    socket_map = getattr(server, "_map", None) if hasattr(server, "trigger") else None
-    if socket_map is not None and thread is not None and thread.is_alive():
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
-        thread.join(timeout)
-    else:
-        server.close()
-    server.task_dispatcher.shutdown()
-
-
 def print_banner(app, base_url: str) -> None:
     """Print where to point clients and every credential, unwrapped so it can be copied."""
-    from mockserver.app import get_context
+    from mockserver.context import get_context
 
     ctx = get_context(app)
     out = Console(soft_wrap=True)
@@ -201,7 +171,7 @@ def demo(host: str, port: int, fixture: tuple[str, ...], external_url: str | Non
     thread = threading.Thread(target=server.run, name="autotask-mock", daemon=True)
     thread.start()
     print_banner(app, base_url)
-    from mockserver.app import get_context
+    from mockserver.context import get_context
 
     ctx = get_context(app)
     tenant = next(iter(ctx.store.tenants.values()))

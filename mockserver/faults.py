@@ -46,16 +46,27 @@ import fnmatch
 import json
 import random
 import re
-import socket
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response
+from mockserver.fault_actions import (
+    DROP_HEADER,
+    DROP_VALUE,
+    drop_connection,
+    injected_response,
+    is_dropped,
+    omit_records,
+    truncate_body,
+)
 
-DROP_HEADER = "X-Mock-Fault"
-DROP_VALUE = "drop"
+# Re-exported: the actions moved to mockserver.fault_actions; callers import them from here too
+# (and DroppedConnection, lazily, through __getattr__ below).
+__all__ = ["DROP_HEADER", "DROP_VALUE", "FAULTS_KEY", "FaultInjector", "FaultRule",
+           "FaultRuleError", "drop_connection", "get_injector", "injected_response", "install", "is_dropped",
+           "omit_records", "parse_rule", "truncate_body", "validate_fault_rules"]
+
 FAULTS_KEY = "autotask_mock_faults"
 
 MATCH_KEYS = ("method", "path", "pathRegex", "entity", "kind", "tenant", "integrationCode", "userName",
@@ -65,21 +76,13 @@ RULE_KEYS = ("id", "description", *MATCH_KEYS, *ACTION_KEYS)
 
 
 def __getattr__(name: str) -> Any:
-    # DroppedConnection subclasses requests' ConnectionError; it lives with the in-process transport so
-    # that serving (which never needs requests) does not pay for importing it at start-up.
+    # DroppedConnection subclasses requests' ConnectionError; it lives in mockserver.dropped so that
+    # serving (which never needs requests) does not pay for importing it at start-up.
     if name == "DroppedConnection":
-        from mockserver.intercept import DroppedConnection
+        from mockserver.dropped import DroppedConnection
 
         return DroppedConnection
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def is_dropped(headers: Mapping[str, str]) -> bool:
-    """Whether a response stands for a dropped connection (in-process transports must raise instead)."""
-    for key, value in headers.items():
-        if key.lower() == DROP_HEADER.lower() and str(value).strip().lower() == DROP_VALUE:
-            return True
-    return False
 
 
 class FaultRuleError(ValueError):
@@ -456,99 +459,7 @@ def get_injector(app) -> FaultInjector:
     return app.extensions[FAULTS_KEY]
 
 
-# ------------------------------------------------------------------ actions
-def drop_connection(call) -> Response:
-    """Shut the client's socket (real servers) and return the in-process marker response."""
-    environ = call.request.environ if call.request is not None else {}
-    sock = None
-    checker = environ.get("waitress.client_disconnected")
-    channel = getattr(checker, "__self__", None)
-    if channel is not None:
-        sock = getattr(channel, "socket", None)
-    if sock is None:
-        sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    resp = Response(b"", status=502)
-    resp.headers[DROP_HEADER] = DROP_VALUE
-    return resp
-
-
-def injected_response(rule: FaultRule) -> Response:
-    from mockserver.app import json_response
-
-    status = rule.status or 500
-    headers = dict(rule.headers)
-    if status == 429 and not any(k.lower() == "retry-after" for k in headers):
-        headers["Retry-After"] = "60"
-    body = rule.body
-    if body is None:
-        body = {"errors": [f"Injected fault {rule.id}: the mock answered HTTP {status} on purpose."]}
-    if isinstance(body, str | bytes):
-        data = body.encode() if isinstance(body, str) else body
-        resp = Response(data, status=status, content_type="text/plain; charset=utf-8")
-        for key, value in headers.items():
-            resp.headers[key] = value
-        return resp
-    return json_response(body, status, headers)
-
-
-def omit_records(rule: FaultRule, response: Response) -> tuple[Response, list[int]]:
-    from mockserver.app import json_response
-
-    try:
-        body = json.loads(response.get_data())
-    except ValueError:
-        return response, []
-    items = body.get("items") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not items:
-        return response, []
-    spec = rule.omit or {}
-    ids = [item.get("id") for item in items if isinstance(item, dict)]
-    drop: set[Any] = set()
-    if "ids" in spec:
-        drop |= set(spec["ids"]) & set(ids)
-    n = 0
-    if "count" in spec:
-        n = int(spec["count"])
-    elif "fraction" in spec:
-        n = int(round(len(ids) * float(spec["fraction"])))
-    candidates = [i for i in ids if i not in drop]
-    if n > 0 and candidates:
-        drop |= set(rule.rng.sample(candidates, min(n, len(candidates))))
-    if not drop:
-        return response, []
-    body["items"] = [item for item in items if not (isinstance(item, dict) and item.get("id") in drop)]
-    details = body.get("pageDetails")
-    if isinstance(details, dict) and "count" in details:
-        details["count"] = len(body["items"])  # plausible: the page looks complete
-    out = json_response(body, response.status_code)
-    for key, value in response.headers.items():
-        if key.lower() not in ("content-length", "content-type"):
-            out.headers[key] = value
-    return out, sorted(drop)
-
-
-def truncate_body(rule: FaultRule, response: Response) -> Response:
-    data = response.get_data()
-    spec = rule.truncate or {}
-    if "bytes" in spec:
-        cut = min(int(spec["bytes"]), max(0, len(data) - 1))
-    else:
-        cut = int(len(data) * float(spec.get("fraction", 0.5)))
-    out = Response(data[:cut], status=response.status_code)
-    for key, value in response.headers.items():
-        if key.lower() != "content-length":
-            out.headers[key] = value
-    out.headers["Content-Length"] = str(len(data) if spec.get("keepLength") else cut)
-    return out
-
-
 def install(app, ctx) -> None:
-    from mockserver.admin.faults_webhooks import register_faults_admin
     from mockserver.throttle import emulated_wait
 
     injector = FaultInjector(ctx.config)
@@ -567,7 +478,7 @@ def install(app, ctx) -> None:
         try:
             rule = injector.evaluate(call)
         except FaultRuleError as exc:  # a broken fixture rule of a tenant added later
-            from mockserver.app import error_response
+            from mockserver.answers import error_response
             from mockserver.errors import AutotaskError
 
             return error_response(AutotaskError(f"The mock's fault rules are invalid: {exc}"))
@@ -595,5 +506,4 @@ def install(app, ctx) -> None:
             response = truncate_body(rule, response)
         return response
 
-    ctx.wrappers.append(wrapper)
-    register_faults_admin(app, ctx, injector)
+    ctx.wrappers.append(wrapper)  # its admin endpoints: mockserver.admin.install (admin depends on features)

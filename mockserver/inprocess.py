@@ -94,11 +94,11 @@ def build_environ(
     return environ
 
 
-def call_wsgi(app: Callable, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def call_wsgi(app: Callable[..., Any], environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     """Run one request through a WSGI app; return (status line, headers, body)."""
     started: list[Any] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
         started[:] = [status, headers]
         return lambda data: None  # the legacy write() callable; the mock never uses it
 

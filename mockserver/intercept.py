@@ -23,13 +23,16 @@ import inspect
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-
 from mockserver.admin.client import AdminClient, Credentials, TenantHandle
+from mockserver.dropped import DroppedConnection as DroppedConnection  # re-exported
+from mockserver.dropped import dropped_connection
 from mockserver.inprocess import body_bytes, build_environ, call_wsgi, header_items
+
+if TYPE_CHECKING:
+    import responses
 
 AUTOTASK_URL = re.compile(r"^https?://webservices\d*\.autotask\.net(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
 GENERIC_HOST = "https://webservices.autotask.net"
@@ -38,10 +41,6 @@ _HOP_BY_HOP = {"content-length", "host", "transfer-encoding", "connection"}
 
 _active: list[InProcessHandle] = []
 _active_lock = threading.Lock()
-
-
-class DroppedConnection(requests.exceptions.ConnectionError):
-    """Raised in-process for a response marked ``X-Mock-Fault: drop`` (an injected dropped connection)."""
 
 
 # ---------------------------------------------------------------------------------------------- WSGI bridge
@@ -74,7 +73,7 @@ def wsgi_callback(app) -> Callable[[Any], tuple[int, list[tuple[str, str]], byte
     def callback(request):
         status, headers, body = run_in_app(app, request.method, request.url, list(request.headers.items()),
                                            request.body)
-        dropped = _dropped_connection(headers)
+        dropped = dropped_connection(headers)
         if dropped is not None:
             # An injected "drop" fault: over a socket the client would see the connection die.
             dropped.request = request
@@ -82,16 +81,6 @@ def wsgi_callback(app) -> Callable[[Any], tuple[int, list[tuple[str, str]], byte
         return status, headers, body
 
     return callback
-
-
-def _dropped_connection(headers: list[tuple[str, str]]) -> Exception | None:
-    try:
-        from mockserver.faults import is_dropped
-    except ImportError:  # pragma: no cover - faults is part of the package
-        return None
-    if not is_dropped(dict(headers)):
-        return None
-    return DroppedConnection("Connection aborted: the mock dropped the connection (injected fault).")
 
 
 # ---------------------------------------------------------------------------------------------- call lists
@@ -139,11 +128,11 @@ class InProcessHandle(TenantHandle):
         self.app = app
         # the active responses.RequestsMock: register stubs for other services on it (a second, nested
         # responses mock would take over every request, Autotask ones included)
-        self.responses = None
+        self.responses: responses.RequestsMock | None = None
 
     @property
     def ctx(self):
-        from mockserver.app import get_context
+        from mockserver.context import get_context
 
         return get_context(self.app)
 
@@ -200,7 +189,7 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         app: Any = None,
         settings: Mapping[str, Any] | None = None,
         tenant: str | None = None,
-        isolate: bool = False,
+        isolate: bool | str = False,
         passthrough: bool | Sequence[str | re.Pattern[str]] = False,
         hosts: Sequence[str | re.Pattern[str]] = (),
         keep_calls: int = 0,
@@ -218,7 +207,7 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
             raise ValueError("keep_calls must be a non-negative int")
         self.keep_calls = keep_calls
         self.handle: InProcessHandle | None = None
-        self._responses = None
+        self._responses: responses.RequestsMock | None = None
         self._created: str | None = None
         self._own_app = False
 
@@ -246,7 +235,8 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         if wants_handle:
             # hide the injected parameter from pytest's fixture resolution
             sig = inspect.signature(func)
-            wrapper.__signature__ = sig.replace(parameters=[p for n, p in sig.parameters.items() if n != "autotask"])
+            wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]  # read by inspect.signature
+                parameters=[p for n, p in sig.parameters.items() if n != "autotask"])
         return wrapper
 
     # -------------------------------------------------------------- context manager use
@@ -278,7 +268,9 @@ class mock_autotask:  # noqa: N801 - named like moto's mock_* helpers
         mock._calls = bounded_calls(self.keep_calls, patterns)  # responses keeps every call otherwise
         for pattern in patterns:
             for method in METHODS:
-                match = mock.add_callback(method, pattern, callback=callback, content_type=None)
+                # responses takes a header list (repeated headers survive); its annotation says Mapping
+                match = mock.add_callback(method, pattern, callback=callback,  # type: ignore[arg-type]
+                                          content_type=None)
                 match._calls = bounded_calls(self.keep_calls, patterns)
         if self.passthrough is True:
             mock.add_passthru(re.compile(r".*"))

@@ -153,8 +153,8 @@ class RawEntry:
                  kind: str | None, tenant: str | None, user: str | None, status: int, duration_ms: float,
                  body: bytes, body_size: int, body_limit: int, response_size: int | None, fault: Any,
                  response_body: bytes = b"") -> None:
-        self.seq = None
-        self._dict = None
+        self.seq: int | None = None
+        self._dict: dict[str, Any] | None = None
         self.time, self.method, self.host, self.path, self.query = time, method, host, path, query
         self.entity, self.kind, self.tenant, self.user, self.status = entity, kind, tenant, user, status
         self.duration_ms, self.body, self.body_size, self.body_limit = duration_ms, body, body_size, body_limit

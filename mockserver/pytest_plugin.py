@@ -20,10 +20,17 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from mockserver.admin.client import LiveTenantHandle
+    from mockserver.intercept import InProcessHandle
 
 URL_ENV = "AUTOTASK_MOCK_URL"
 TOKEN_ENV = "AUTOTASK_MOCK_ADMIN_TOKEN"
@@ -76,7 +83,7 @@ def autotask_mock_fixture(request: pytest.FixtureRequest) -> Any:
 
 # ---------------------------------------------------------------------------------------------- in-process
 @pytest.fixture(scope="session")
-def autotask_mock_app():
+def autotask_mock_app() -> Flask:
     """The session's in-process mock app (no tenants of its own; each test adds one)."""
     from mockserver.app import create_app
     from mockserver.config import MockConfig
@@ -85,7 +92,7 @@ def autotask_mock_app():
 
 
 @pytest.fixture
-def autotask_mock(request: pytest.FixtureRequest, autotask_mock_fixture: Any):
+def autotask_mock(request: pytest.FixtureRequest, autotask_mock_fixture: Any) -> Iterator[InProcessHandle]:
     """In-process mock: yields an InProcessHandle (see mockserver.intercept) for a fresh, isolated tenant."""
     from mockserver.intercept import mock_autotask
 
@@ -117,13 +124,13 @@ class LiveServer:
     def __init__(self, url: str | None = None, token: str | None = None) -> None:
         from mockserver.admin.client import AdminClient
 
-        self.app = None
+        self.app: Flask | None = None
         self._server = None
         self._thread: threading.Thread | None = None
         if url is None:
             from mockserver.app import create_app
-            from mockserver.cli import build_server
             from mockserver.config import MockConfig
+            from mockserver.serving import build_server
 
             self.app = create_app(MockConfig(fixtures=[], admin_token=token))
             self._server = build_server(self.app, "127.0.0.1", 0, threads=8)
@@ -140,7 +147,7 @@ class LiveServer:
 
     def close(self) -> None:
         if self._server is not None:
-            from mockserver.cli import stop_server
+            from mockserver.serving import stop_server
 
             server, self._server = self._server, None
             stop_server(server, self._thread)
@@ -152,7 +159,7 @@ def start_server(token: str | None = None) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def autotask_live_server(request: pytest.FixtureRequest):
+def autotask_live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     """The session's server: ``--autotask-mock-url`` / ``$AUTOTASK_MOCK_URL``, else one started on port 0."""
     url = request.config.getoption("--autotask-mock-url") or os.environ.get(URL_ENV) or None
     token = request.config.getoption("--autotask-mock-token") or os.environ.get(TOKEN_ENV) or None
@@ -174,7 +181,8 @@ def _fixture_payload(fixture: Any) -> Any:
 
 
 @pytest.fixture
-def autotask_server(request: pytest.FixtureRequest, autotask_live_server: LiveServer, autotask_mock_fixture: Any):
+def autotask_server(request: pytest.FixtureRequest, autotask_live_server: LiveServer,
+                    autotask_mock_fixture: Any) -> Iterator[LiveTenantHandle]:
     """A fresh tenant on the session's live server; yields a LiveTenantHandle (``server_url``, ``credentials``…)."""
     options = _marker_options(request)
     if options.get("settings"):

@@ -56,7 +56,7 @@ def is_full_access(level: Mapping[str, Any] | None) -> bool:
 
 def level_allows(level: Mapping[str, Any] | None, entity: str, model: str, operation: str) -> bool:
     """Whether a security level grants ``operation`` on an entity (path name or model name)."""
-    if is_full_access(level):
+    if level is None or is_full_access(level):
         return True
     permissions = level.get("permissions") or {}
     wanted = {entity.lower(), model.lower()}
@@ -73,7 +73,7 @@ def level_allows(level: Mapping[str, Any] | None, entity: str, model: str, opera
 
 
 def sees_protected_data(level: Mapping[str, Any] | None) -> bool:
-    if is_full_access(level):
+    if level is None or is_full_access(level):
         return True
     return level.get("viewProtectedData") is True
 
@@ -102,7 +102,7 @@ def denial(config, level_name: str, spec, operation: str) -> AutotaskError:
 
 
 def install(app, ctx) -> None:
-    from mockserver.app import error_response
+    from mockserver.answers import error_response
 
     def guard(call):
         tenant, user, route = call.tenant, call.user, call.route

@@ -173,7 +173,7 @@ def endpoint_of(call) -> str:
 
 
 def install(app, ctx) -> None:
-    from mockserver.app import error_response, json_response
+    from mockserver.answers import error_response, json_response
 
     config = ctx.config
     limiter = ThreadLimiter()

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -44,7 +44,7 @@ def _service(ctx: click.Context) -> SyncService:
     return obj["service"]
 
 
-def _fail(kind: str, message: str, code: int = 2) -> None:
+def _fail(kind: str, message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[red]Error ({kind}):[/red] {message}", soft_wrap=True, highlight=False)
     sys.exit(code)
 
@@ -191,9 +191,9 @@ def _print_counts(res: dict[str, Any]) -> None:
     t.add_column("kind", no_wrap=True)
     for c in cols:
         t.add_column(c, justify="right")
-    for kind, c in res["counts"].items():
-        c = {**c, "linked": c["linked"] + c["relinked"]}
-        t.add_row(kind, *(str(c[x]) for x in cols))
+    for kind, counts in res["counts"].items():
+        row = {**counts, "linked": counts["linked"] + counts["relinked"]}
+        t.add_row(kind, *(str(row[x]) for x in cols))
     console.print(t)
     console.print(f"{res['api_calls']} API calls, {res['duration_s']:.2f}s")
 

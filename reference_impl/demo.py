@@ -36,8 +36,8 @@ def demo_settings(svc: SyncService) -> SyncSettings:
     category = next(iter(opts.get("product_categories") or {}), None)
     manager = next(iter(opts["resources"]), None)
     return SyncSettings(
-        account_types=set(opts["account_types"]), ci_types=set(opts["ci_types"]), sync_without_ci_type=True,
-        contacts_enabled=True, locations_enabled=True, queues=set(opts["queues"]),
+        account_types=frozenset(opts["account_types"]), ci_types=frozenset(opts["ci_types"]), sync_without_ci_type=True,
+        contacts_enabled=True, locations_enabled=True, queues=frozenset(opts["queues"]),
         default_account_manager=int(manager) if manager else None,
         default_material_code=material or "demo-material", default_product_category=category or "demo-category")
 

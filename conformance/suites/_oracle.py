@@ -212,7 +212,7 @@ def ticket_in_scope(t: dict[str, Any], settings: dict[str, Any], now: str) -> bo
 def expected_parents(companies: list[dict[str, Any]], linked: dict[int, Any]) -> dict[int, Any]:
     """FM-O3/Q16: for each linked company, the local id of its parent's organization when that parent company is
     itself linked, otherwise None. ``linked``: Autotask company id → local organization id (enabled links)."""
-    return {c["id"]: (linked.get(c.get("parent")) if c.get("parent") is not None else None)
+    return {c["id"]: (linked.get(c["parent"]) if c.get("parent") is not None else None)
             for c in companies if c["id"] in linked}
 
 

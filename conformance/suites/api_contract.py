@@ -149,7 +149,7 @@ def _settings(parent: Any = None, **overrides: Any):
     shrink pass against a live server is slow); failures are recorded as they happen instead."""
     from hypothesis import HealthCheck, Phase, settings
 
-    base = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False,
+    base: dict[str, Any] = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False,
                 phases=[Phase.explicit, Phase.reuse, Phase.generate])
     base.update(overrides)
     return settings(parent or settings.default, **base)
@@ -185,7 +185,7 @@ class ApiContract:
         if target.app is not None:
             self.schema.app = target.app
         self.checks = default_checks()
-        parents = {self._parent_entity(p) for p in self.document["paths"]} - {None}
+        parents = {e for e in (self._parent_entity(p) for p in self.document["paths"]) if e is not None}
         self.knowledge = Knowledge(target, self.full_index, [*self.settings.entities, *sorted(parents)])
 
     # ------------------------------------------------------------------ operations
@@ -339,7 +339,8 @@ class ApiContract:
     def state_machine(self, report: ContractReport):
         """schemathesis' state machine over the x-links, with repaired bodies and the consistency tracker."""
         suite = self
-        seen = self._stateful_seen = {}
+        seen: dict[Any, Any] = {}
+        self._stateful_seen = seen
         base = self.schema.as_state_machine()
         kwargs = self.target.call_kwargs()
 
@@ -376,7 +377,8 @@ class ApiContract:
         if hidden:
             ContractStateMachine.root_rules = frozenset(base.root_rules) - set(hidden)
             ContractStateMachine._root_labels = frozenset(
-                label for label in base._root_labels if self._is_create(label))
+                label for label in base._root_labels  # type: ignore[attr-defined]  # schemathesis-private
+                if self._is_create(label))
         return ContractStateMachine
 
     def _is_create(self, label: str) -> bool:

@@ -23,7 +23,7 @@ from conformance.suites import _oracle as O
 from conformance.suites._common import assert_no_parent_cycle, checked, created_by_save, prop
 from conformance.world import base_settings, world
 
-TWO = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
+TWO: list[dict[str, Any]] = [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}]
 _EMPTY = {"companies": TWO, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}
 SERIALS = ["SN-1", "SN-2", ""]
 MACS = ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "00:1A:2B:3C:4D:5F", ""]

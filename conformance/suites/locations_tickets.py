@@ -86,7 +86,7 @@ _LOC_EDGE = {"companies": S.TWO_COMPANIES, "cis": [], "contacts": [], "tickets":
 _LOC_TIE = {**_LOC_EDGE,
             "locations": [{"id": 10001, "company": 1001, "name": "HQ", "address1": _BASE[0], "address2": None,
                            "city": _BASE[2], "state": _BASE[3], "country": 237},
-                          {"id": 10002, "company": 1001, "name": "Annex", "address1": _BASE[0] + " ", "address2": None,
+                          {"id": 10002, "company": 1001, "name": "Annex", "address1": f"{_BASE[0]} ", "address2": None,
                            "city": _BASE[2], "state": _BASE[3], "country": 237}],
             "docs": [*_LOC_EDGE["docs"][:2], _loc("l0", "o0", 4, _BASE), _loc("l1", "o0", 4, _BASE),
                      _loc("l2", "o0", 1, (_BASE[0], None, _BASE[2].upper(), _BASE[3], 237))]}

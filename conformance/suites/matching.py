@@ -7,6 +7,7 @@ M-16 (reconnect) lives in the disconnect/delete suite.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import assume
@@ -53,7 +54,7 @@ def _con(ref: str, org: str, day: int, first: str, last: str) -> dict[str, Any]:
             "unmapped": {"notes": ref}, "fields": {"first_name": first, "last_name": last}}
 
 
-def _tenant(companies: list, docs: list, cis: list = (), contacts: list = ()) -> dict[str, Any]:
+def _tenant(companies: list[Any], docs: list[Any], cis: Sequence[Any] = (), contacts: Sequence[Any] = ()) -> dict[str, Any]:
     return {"companies": companies, "cis": list(cis), "contacts": list(contacts), "locations": [], "tickets": [],
             "docs": docs}
 

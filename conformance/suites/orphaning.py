@@ -25,7 +25,7 @@ def snapshot(w: Any) -> dict[str, list[tuple]]:
 
 def _hard(rule: dict[str, Any]) -> bool:
     """A fault the client cannot mistake for data: an error status, a dropped connection or a truncated body."""
-    return "status" in rule or rule.get("drop") or rule.get("truncate")
+    return bool("status" in rule or rule.get("drop") or rule.get("truncate"))
 
 
 def failed_requests(w: Any, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:

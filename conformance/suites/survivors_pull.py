@@ -111,7 +111,7 @@ def test_FMC6_configuration_without_name_or_model_is_not_pushed(factory: Any, mi
 def test_Q16_no_parent_cycle_in_a_tenant_of_hundreds_of_organizations(factory: Any, n: int) -> None:
     """Q16 (ignore cycles): a parent cycle among Autotask companies (A→B→A) never becomes a cycle of parent
     organizations, also when the tenant holds hundreds of organizations and the cycle is among the last ones."""
-    cos = [{"id": 1001 + i, "name": f"Co {i}", "type": 1} for i in range(n)]
+    cos: list[dict[str, Any]] = [{"id": 1001 + i, "name": f"Co {i}", "type": 1} for i in range(n)]
     cos[-1]["parent"], cos[-2]["parent"] = cos[-2]["id"], cos[-1]["id"]
     cos[-3]["parent"] = cos[-1]["id"]  # hangs under the cycle, itself outside it
     spec = {"companies": cos, "cis": [], "contacts": [], "locations": [], "tickets": [], "docs": []}

@@ -125,7 +125,9 @@ def test_FMC5_saving_a_new_model_pushes_the_product_of_manufacturer_and_model(fa
         org = w.must_link("organization", 1001)["id"]
         rid, r = _push_fresh_acme_x1(w, org)
         save(w, "configuration", rid, {"model": model})
-        r = w.record("configuration", rid)
+        got = w.record("configuration", rid)
+        assert got is not None, "the saved configuration is gone"
+        r = got
         assert r["fields"]["model"] == model and r["fields"]["manufacturer"] == "Acme", f"the save was lost: {r['fields']}"
         assert r["link"] and r["link"]["state"] == "enabled", f"P-02: the model change was not pushed: {r['link']}"
         ci = w.at_get("ConfigurationItems", int(r["link"]["psa_id"]))

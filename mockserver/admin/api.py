@@ -21,51 +21,16 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.admin.auth import check_admin_token, is_loopback_peer
+from mockserver.admin.endpoints import ADMIN_ENDPOINTS, ADMIN_PREFIX, all_endpoints
 from mockserver.admin.isolation import clean_suffix, isolate_fixture, new_suffix
-from mockserver.app import MockContext, get_context, json_response
+from mockserver.answers import json_response
+from mockserver.context import MockContext, get_context
 from mockserver.journal import filters_from_args, get_journal
 from mockserver.json_input import check_document, load_json
 from mockserver.state.tenant import Actor, FixtureLoadError, TenantState
 
-ADMIN_PREFIX = "/_mock"
 STATE_KEY = "autotask_mock.admin"
-
-# (method, path, summary) — the documented admin surface (also drives GET /_mock/ and the OpenAPI paths).
-ADMIN_ENDPOINTS: list[tuple[str, str, str]] = [
-    ("GET", "/_mock/", "This index: the endpoints and the tenants."),
-    ("GET", "/_mock/settings", "The behaviour settings the mock runs with (MockConfig, without secrets)."),
-    ("GET", "/_mock/tenants", "Every tenant: name, zone, clock, API users, integration codes, record counts."),
-    ("POST", "/_mock/tenants", "Create a tenant from a fixture document (JSON or YAML body), or from "
-     '{"fixture": NAME|DOCUMENT, "name": NEW_NAME, "isolate": true|SUFFIX, "replace": false}.'),
-    ("GET", "/_mock/tenants/{tenant}", "One tenant's summary and default credentials."),
-    ("DELETE", "/_mock/tenants/{tenant}", "Remove a tenant (and its journal)."),
-    ("POST", "/_mock/tenants/{tenant}/reset", "Rebuild one tenant from the fixture it was created from; clears its journal."),
-    ("POST", "/_mock/reset", 'Reset every tenant; {"removeAdded": true} also removes tenants added after start-up.'),
-    ("GET", "/_mock/tenants/{tenant}/export", "The tenant as a fixture document (?format=yaml for YAML)."),
-    ("POST", "/_mock/tenants/{tenant}/records", 'Create records through the API\'s business rules: {"Companies": [{...}], ...}.'),
-    ("GET", "/_mock/tenants/{tenant}/clock", "The tenant clock: now and whether it is frozen."),
-    ("PUT", "/_mock/tenants/{tenant}/clock", 'Set the tenant clock: {"now": ISO-8601, "frozen": true|false}.'),
-    ("POST", "/_mock/tenants/{tenant}/clock/advance", 'Move the tenant clock: {"seconds"|"minutes"|"hours"|"days": N}.'),
-    ("GET", "/_mock/clock", "Every tenant's clock."),
-    ("POST", "/_mock/clock/advance", "Move every tenant clock by the same amount."),
-    ("GET", "/_mock/journal", "Journal of every tenant, newest first; filters: tenant, method, path, entity, status, "
-     "query, sinceSeq, limit."),
-    ("DELETE", "/_mock/journal", "Clear the journal (of ?tenant=NAME only, when given)."),
-    ("GET", "/_mock/tenants/{tenant}/journal", "One tenant's journal, newest first; same filters."),
-    ("DELETE", "/_mock/tenants/{tenant}/journal", "Clear one tenant's journal."),
-    ("GET", "/_mock/openapi.json", "The admin API as a Swagger 2.0 document."),
-]
-
-
-def all_endpoints() -> list[tuple[str, str, str]]:
-    """ADMIN_ENDPOINTS plus the fault and webhook endpoints registered by mockserver.faults / webhooks."""
-    out = list(ADMIN_ENDPOINTS)
-    try:
-        from mockserver.admin.faults_webhooks import FAULT_ENDPOINTS, WEBHOOK_ENDPOINTS
-    except ImportError:  # pragma: no cover - part of the package
-        return out
-    return out + list(FAULT_ENDPOINTS) + list(WEBHOOK_ENDPOINTS)
-
+__all__ = ["ADMIN_ENDPOINTS", "ADMIN_PREFIX", "all_endpoints", "install"]  # the table lives in admin.endpoints
 
 @dataclass
 class AdminState:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Request
+from werkzeug.wrappers import Request  # flask.Request is one; the zones router passes a plain one
 
 ADMIN_BACKOFF_KEY = "autotask_mock.admin_backoff"
 _MAX_CLIENTS = 10_000  # remembered failing addresses; the oldest are forgotten beyond this

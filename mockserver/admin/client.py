@@ -54,7 +54,7 @@ class AdminClient:
         self.app = app
         self.timeout = timeout
         if token is None and app is not None:
-            from mockserver.app import get_context
+            from mockserver.context import get_context
 
             token = get_context(app).config.admin_token
         self.token = token
@@ -79,6 +79,7 @@ class AdminClient:
             resp = self._client.open(path, method=method, data=data, headers=headers)
             status, payload = resp.status_code, resp.get_data()
         else:
+            assert self.base_url is not None  # the constructor takes exactly one of base_url and app
             req = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - our own server
@@ -99,15 +100,22 @@ class AdminClient:
             raise AdminApiError(status, body, method, path)
         return body
 
+    def call_object(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        """:meth:`call` for the endpoints that answer a JSON object (every documented one does)."""
+        body = self.call(method, path, **kw)
+        if not isinstance(body, dict):
+            raise AdminApiError(200, f"expected a JSON object, got {type(body).__name__}", method, path)
+        return body
+
     # ------------------------------------------------------------------ endpoints
     def index(self) -> dict[str, Any]:
-        return self.call("GET", "/_mock/")
+        return self.call_object("GET", "/_mock/")
 
     def tenants(self) -> list[dict[str, Any]]:
-        return self.call("GET", "tenants")["tenants"]
+        return list(self.call_object("GET", "tenants")["tenants"])
 
     def tenant(self, name: str) -> dict[str, Any]:
-        return self.call("GET", f"tenants/{_q(name)}")
+        return self.call_object("GET", f"tenants/{_q(name)}")
 
     def create_tenant(self, fixture: Any = "demo", *, name: str | None = None, isolate: bool | str = False,
                       replace: bool = False) -> dict[str, Any]:
@@ -115,25 +123,25 @@ class AdminClient:
         body = {"fixture": fixture, "isolate": isolate, "replace": replace}
         if name:
             body["name"] = name
-        return self.call("POST", "tenants", body=body)
+        return self.call_object("POST", "tenants", body=body)
 
     def remove_tenant(self, name: str) -> None:
         self.call("DELETE", f"tenants/{_q(name)}")
 
     def reset_tenant(self, name: str) -> dict[str, Any]:
-        return self.call("POST", f"tenants/{_q(name)}/reset")
+        return self.call_object("POST", f"tenants/{_q(name)}/reset")
 
     def reset_all(self, *, remove_added: bool = False) -> dict[str, Any]:
-        return self.call("POST", "reset", body={"removeAdded": remove_added})
+        return self.call_object("POST", "reset", body={"removeAdded": remove_added})
 
     def export(self, name: str) -> dict[str, Any]:
-        return self.call("GET", f"tenants/{_q(name)}/export")
+        return self.call_object("GET", f"tenants/{_q(name)}/export")
 
     def seed(self, name: str, records: Mapping[str, Any]) -> dict[str, list[int]]:
-        return self.call("POST", f"tenants/{_q(name)}/records", body=dict(records))["created"]
+        return dict(self.call_object("POST", f"tenants/{_q(name)}/records", body=dict(records))["created"])
 
     def clock(self, name: str) -> dict[str, Any]:
-        return self.call("GET", f"tenants/{_q(name)}/clock")
+        return self.call_object("GET", f"tenants/{_q(name)}/clock")
 
     def set_clock(self, name: str, now: datetime | str | None = None, *, frozen: bool | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -141,28 +149,28 @@ class AdminClient:
             body["now"] = now
         if frozen is not None:
             body["frozen"] = frozen
-        return self.call("PUT", f"tenants/{_q(name)}/clock", body=body)
+        return self.call_object("PUT", f"tenants/{_q(name)}/clock", body=body)
 
     def advance_clock(self, name: str, *, seconds: float = 0, minutes: float = 0, hours: float = 0,
                       days: float = 0) -> dict[str, Any]:
         body = {"seconds": seconds, "minutes": minutes, "hours": hours, "days": days}
-        return self.call("POST", f"tenants/{_q(name)}/clock/advance", body=body)
+        return self.call_object("POST", f"tenants/{_q(name)}/clock/advance", body=body)
 
     def journal(self, name: str | None = None, **filters: Any) -> dict[str, Any]:
         params = {("sinceSeq" if k == "since_seq" else k): v for k, v in filters.items() if v is not None}
         if name is None:
-            return self.call("GET", "journal", params=params)
-        return self.call("GET", f"tenants/{_q(name)}/journal", params=params)
+            return self.call_object("GET", "journal", params=params)
+        return self.call_object("GET", f"tenants/{_q(name)}/journal", params=params)
 
     def unattributed_journal(self, **filters: Any) -> dict[str, Any]:
         params = {("sinceSeq" if k == "since_seq" else k): v for k, v in filters.items() if v is not None}
         params["tenant"] = ""
-        return self.call("GET", "journal", params=params)
+        return self.call_object("GET", "journal", params=params)
 
     def clear_journal(self, name: str | None = None) -> int:
         if name is None:
-            return self.call("DELETE", "journal")["cleared"]
-        return self.call("DELETE", f"tenants/{_q(name)}/journal")["cleared"]
+            return int(self.call_object("DELETE", "journal")["cleared"])
+        return int(self.call_object("DELETE", f"tenants/{_q(name)}/journal")["cleared"])
 
 
 def _q(name: str) -> str:
@@ -254,7 +262,7 @@ class TenantHandle:
 
     # ------------------------------------------------------------------ clock
     def now(self) -> str:
-        return self.admin.clock(self.tenant_name)["now"]
+        return str(self.admin.clock(self.tenant_name)["now"])
 
     def set_clock(self, now: datetime | str, *, frozen: bool = True) -> dict[str, Any]:
         return self.admin.set_clock(self.tenant_name, now, frozen=frozen)
@@ -266,8 +274,8 @@ class TenantHandle:
     def journal(self, method: str | None = None, path: str | None = None, *, entity: str | None = None,
                 status: int | None = None, query: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """This tenant's journal entries, newest first, filtered like the admin API."""
-        return self.admin.journal(self.tenant_name, method=method, path=path, entity=entity, status=status,
-                                  query=query, limit=limit)["entries"]
+        return list(self.admin.journal(self.tenant_name, method=method, path=path, entity=entity, status=status,
+                                       query=query, limit=limit)["entries"])
 
     def calls(self, method: str | None = None, path: str | None = None, *, entity: str | None = None,
               status: int | None = None, query: str | None = None) -> list[dict[str, Any]]:
@@ -278,7 +286,7 @@ class TenantHandle:
         self.admin.clear_journal(self.tenant_name)
 
     def assert_called(self, method: str | None = None, path: str | None = None, *, times: int | None = None,
-                      entity: str | None = None, status: int | None = None, query: str | None = None) -> list[dict]:
+                      entity: str | None = None, status: int | None = None, query: str | None = None) -> list[dict[str, Any]]:
         """Assert matching requests arrived (``times`` None: at least once); return them, oldest first.
 
         Paths compare case-insensitively and may be a trailing part (``"Companies/query"``) or a ``*`` glob.

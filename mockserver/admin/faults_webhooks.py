@@ -1,6 +1,6 @@
 """Admin endpoints for fault rules (/_mock/faults) and webhook deliveries (/_mock/webhooks).
 
-Registered by mockserver.faults.install and mockserver.webhooks.install. Same conventions as the rest of
+Registered by mockserver.admin.install, on the injector and dispatcher the features installed. Same conventions as the rest of
 the control plane (mockserver.admin.api): JSON answers, failures ``{"error": "...", ...}``, the admin token
 (``X-Mock-Admin-Token`` / ``Authorization: Bearer``) when MockConfig.admin_token is set, loopback clients
 only otherwise. Admin calls never pass through the API pipeline: they are not counted, throttled,
@@ -25,26 +25,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from mockserver.admin.auth import check_admin_token, is_loopback_peer
+from mockserver.admin.endpoints import FAULT_ENDPOINTS, WEBHOOK_ENDPOINTS
+from mockserver.faults import FaultRuleError
 from mockserver.json_input import JsonInputError, check_document, load_json
+from mockserver.webhooks import WATCHED_BY_WEBHOOK, deactivate
 
-FAULT_ENDPOINTS: list[tuple[str, str, str]] = [
-    ("GET", "/_mock/faults", "Fault rules (admin rules first, then each tenant's fixture rules) with match/fire counters; ?tenant=NAME."),
-    ("POST", "/_mock/faults", "Add fault rules: one rule, a list, or {\"faults\": [...]}; ?tenant=NAME scopes them."),
-    ("GET", "/_mock/faults/{id}", "One fault rule."),
-    ("DELETE", "/_mock/faults/{id}", "Remove one fault rule."),
-    ("DELETE", "/_mock/faults", "Clear fault rules; ?tenant=NAME, ?source=admin|fixture."),
-]
-WEBHOOK_ENDPOINTS: list[tuple[str, str, str]] = [
-    ("GET", "/_mock/webhooks/deliveries", "Finished webhook deliveries; ?tenant=NAME, ?wait=N&timeout=S waits for N."),
-    ("DELETE", "/_mock/webhooks/deliveries", "Forget finished webhook deliveries."),
-    ("POST", "/_mock/webhooks/{tenant}/{entity}/{id}/deactivate", "Deactivate a webhook and send its deactivation notice."),
-]
+__all__ = ["FAULT_ENDPOINTS", "WEBHOOK_ENDPOINTS", "register_faults_admin", "register_webhooks_admin"]
 
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, default=str), status=status, content_type="application/json")
-
-
 
 
 def _guard(ctx) -> Response | None:
@@ -84,8 +74,6 @@ def _body() -> Any:
 
 
 def register_faults_admin(app, ctx, injector) -> None:
-    from mockserver.faults import FaultRuleError
-
     bp = Blueprint("autotask_mock_faults", __name__, url_prefix="/_mock/faults")
 
     @bp.before_request
@@ -158,8 +146,6 @@ def register_faults_admin(app, ctx, injector) -> None:
 
 
 def register_webhooks_admin(app, ctx, dispatcher) -> None:
-    from mockserver.webhooks import WATCHED_BY_WEBHOOK, deactivate
-
     bp = Blueprint("autotask_mock_webhooks", __name__, url_prefix="/_mock/webhooks")
 
     @bp.before_request

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from mockserver.admin.api import all_endpoints
+from mockserver.admin.endpoints import all_endpoints
 
 TENANT_PARAM = {"name": "tenant", "in": "path", "required": True, "type": "string"}
 TOKEN_PARAM = {"name": "X-Mock-Admin-Token", "in": "header", "required": False, "type": "string",

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
+from werkzeug.datastructures import Headers
+
 from mockserver.errors import INTEGRATION_CODE_INVALID, ZONE_NOT_DETERMINED, AutotaskError
 from mockserver.state.tenant import Actor, ApiUser, TenantState
 
 
-def authenticate(store, headers: Mapping[str, str], *, unauthorized_body: str = "errors") -> tuple[TenantState, ApiUser, Actor]:
+def authenticate(store, headers: Headers | Mapping[str, str], *, unauthorized_body: str = "errors") -> tuple[TenantState, ApiUser, Actor]:
     found = store.find_user(headers.get("UserName"))
     if found is None:
         raise AutotaskError(ZONE_NOT_DETERMINED)

@@ -125,6 +125,7 @@ class ApiHandlers:
         if kind in ("query", "count", "next"):
             return self.query(route, method, tenant, args, body, root, mask)
         if kind == "item":
+            assert route.item_id is not None  # resolve() sets the id of every item route
             if method == "GET":
                 return self.get_item(tenant, spec, route.item_id, mask)
             if method == "DELETE":
@@ -137,6 +138,7 @@ class ApiHandlers:
                 return {"itemId": tenant.create(spec, payload, actor=actor)}
             return {"itemId": tenant.update(spec, payload, replace=method == "PUT", actor=actor)}
         if kind == "child_collection":
+            assert route.child is not None and route.parent_id is not None  # set by resolve() for child routes
             parent = (route.child, route.parent_id)
             if method == "GET":
                 return self.child_list(route, tenant, args, root, mask)
@@ -145,6 +147,7 @@ class ApiHandlers:
                 return {"itemId": tenant.create(spec, payload, actor=actor, parent=parent)}
             return {"itemId": tenant.update(spec, payload, replace=method == "PUT", actor=actor, parent=parent)}
         if kind == "child_item":
+            assert route.child is not None and route.parent_id is not None and route.item_id is not None
             parent = (route.child, route.parent_id)
             if method == "DELETE":
                 return {"itemId": tenant.delete(spec, route.item_id, parent=parent)}
@@ -299,8 +302,8 @@ def _picklist_values(tenant: TenantState, spec: EntitySpec, name: str) -> list[d
     fs = spec.fields[name]
     label_field = ENTITY_PICKLISTS.get(fs.reference_entity or "")
     if label_field and fs.is_picklist:
-        table = tenant.tables.get(fs.reference_entity)
-        rows = [] if table is None else [table.get(i) for i in table.ids_from(None)]
+        table = tenant.tables.get(fs.reference_entity or "")
+        rows = [] if table is None else [r for r in (table.get(i) for i in table.ids_from(None)) if r is not None]
         return [
             {
                 "value": str(r["id"]),

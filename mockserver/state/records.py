@@ -31,7 +31,7 @@ def coerce_field(spec: EntitySpec, fs: FieldSpec, value: Any) -> Any:
     if value is None:
         return None
     kind = _ALREADY_TYPED.get(fs.data_type)
-    if kind is not None and type(value) is kind and kind is int:
+    if kind is int and type(value) is int:
         if -(2**63) <= value < 2**63:
             return value
     try:

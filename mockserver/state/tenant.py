@@ -158,7 +158,7 @@ class TenantState:
             return []
         with self.lock.shared():
             ids = table.index_lookup(field_name, {normalize_key(value)})
-            return [table.get(i) for i in sorted(ids) if table.get(i) is not None]
+            return [r for r in (table.get(i) for i in sorted(ids)) if r is not None]
 
     def udf_defs(self, entity: str) -> dict[str, UdfSpec]:
         return self.udfs.get(entity, {})
@@ -533,7 +533,7 @@ class TenantState:
         self._sync_ticket_counters()
 
     def _check_primary_locations(self) -> list[FixtureProblem]:
-        out = []
+        out: list[FixtureProblem] = []
         if "CompanyLocations" not in self.tables:
             return out
         per_company: dict[Any, int] = {}
@@ -582,7 +582,8 @@ class TenantState:
                 spec = self.catalog.get(name)
                 if spec is None:
                     continue
-                out[name] = [to_fixture(spec, table.get(i), self.udf_defs(name)) for i in table.ids_from(None)]
+                rows = (table.get(i) for i in table.ids_from(None))
+                out[name] = [to_fixture(spec, r, self.udf_defs(name)) for r in rows if r is not None]
             return out
 
 

@@ -71,7 +71,7 @@ class ZoneCluster:
     # ------------------------------------------------------------------------------------------ lifecycle
     def start(self) -> ZoneCluster:
         """Bind the main port (so a taken port fails before any worker starts), then start the zones."""
-        from mockserver.cli import build_server
+        from mockserver.serving import build_server
 
         self.server = build_server(self.router, self.host, self.port, self.threads)
         for zp in self.supervisor.zones:
@@ -90,7 +90,7 @@ class ZoneCluster:
         return self
 
     def stop(self) -> None:
-        from mockserver.cli import stop_server
+        from mockserver.serving import stop_server
 
         if self.server is not None:
             stop_server(self.server, self._thread, timeout=10.0)

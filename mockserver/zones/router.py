@@ -279,7 +279,7 @@ class ZoneRouter:
                             "endpoints": [f"{m} {p}" for m, p in self.endpoints()]}, 404)
 
     def endpoints(self) -> list[tuple[str, str]]:
-        from mockserver.admin.api import all_endpoints
+        from mockserver.admin.endpoints import all_endpoints
 
         return [("GET", "/_mock/zones")] + [(m, p) for m, p, _ in all_endpoints()]
 

@@ -23,7 +23,10 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 def _emit(message: dict[str, Any]) -> None:
@@ -48,7 +51,7 @@ def _exit_when_orphaned(stream) -> None:
 
 def tenant_summaries(app) -> list[dict[str, Any]]:
     """The loaded tenants as the admin API names them: name, API users and integration codes (for the banner)."""
-    from mockserver.app import get_context
+    from mockserver.context import get_context
 
     ctx = get_context(app)
     return [{"name": t.name,
@@ -66,8 +69,8 @@ def main() -> None:
     except ValueError:
         _fail("zone worker: expected the zone spec as one JSON line on stdin")
         return
-    from mockserver.cli import build_server
     from mockserver.config import MockConfig
+    from mockserver.serving import build_server
 
     try:
         config = MockConfig(fixtures=list(spec.get("fixtures") or []), external_url=spec.get("external_url"),
@@ -79,7 +82,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the supervisor as one line
         _fail(f"zone {spec.get('zone')}: {exc}")
         return
-    wsgi = app
+    wsgi: WSGIApplication = app  # the app, or the zone directory in front of it
     if spec.get("directory"):
         from mockserver.zones.directory import ZoneDirectory
 

@@ -19,7 +19,7 @@ import json
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -47,6 +47,14 @@ DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/ATServicesRest/"
 API_VERSION = "V1.0"
 PAGE_SIZE = 500
 ALL = ({"op": "gte", "field": "id", "value": 0},)  # Autotask requires a filter; this one means "everything"
+
+
+class HttpSession(Protocol):
+    """What the client needs of its session: ``requests.Session`` or anything with its ``request`` (the
+    conformance kit's stdlib transport, for one)."""
+
+    def request(self, method: str, url: str, *, headers: Any = ..., json: Any = ..., params: Any = ...,
+                timeout: Any = ..., allow_redirects: bool = ...) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ class AutotaskClient:
         *,
         zone_lookup_url: str = DEFAULT_ZONE_LOOKUP_URL,
         zone_url: str | None = None,
-        session: requests.Session | None = None,
+        session: HttpSession | None = None,
         retry: RetryPolicy | None = None,
         threshold: ThresholdPolicy | None = None,
         clock: Clock | None = None,
@@ -122,7 +130,7 @@ class AutotaskClient:
         self.credentials = credentials
         self.zone_lookup_url = normalize_rest_root(zone_lookup_url)
         self.zone_override = normalize_rest_root(zone_url) if zone_url else None
-        self.session = session or requests.Session()
+        self.session: HttpSession = session or requests.Session()
         self.retry = retry or RetryPolicy()
         self.threshold = threshold or ThresholdPolicy()
         self.threshold_state = ThresholdState()

@@ -24,15 +24,15 @@ planner sees every record that could change its answer, so the decisions equal t
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from reference_impl.client import ALL, AutotaskClient, AutotaskError, RequestError
-from reference_impl.clock import Clock, format_at_datetime, iso, parse_at_datetime
+from reference_impl.client import AutotaskClient, AutotaskError
+from reference_impl.clock import Clock, iso
 from reference_impl.docstore import DocStore, Record
 from reference_impl.sync import plan as P
 from reference_impl.sync.mapping import (
@@ -41,9 +41,10 @@ from reference_impl.sync.mapping import (
     Lookups,
     PullContext,
     Ref,
-    include_fields,
     pull_fields,
 )
+from reference_impl.sync.pass_result import CHILD_KINDS, KINDS, KindCounts, PassResult, ProgressFn
+from reference_impl.sync.pull_fetch import INCREMENTAL_FIELDS, WATERMARK_OVERLAP, Fetched, FetchSteps
 from reference_impl.sync.scope import (
     company_in_scope,
     company_invalid_reason,
@@ -51,58 +52,12 @@ from reference_impl.sync.scope import (
     ticket_in_scope,
     ticket_in_window,
     ticket_queue_selected,
-    ticket_window_start,
 )
 from reference_impl.sync.settings import SyncSettings
 
-CHILD_KINDS = ("location", "contact", "configuration", "ticket")
-KINDS = ("organization", *CHILD_KINDS)
-# Change-time fields used for incremental queries; CompanyLocations have none (fetched per changed company).
-INCREMENTAL_FIELDS = {"organization": "lastActivityDate", "contact": "lastModifiedDate",
-                      "configuration": "lastModifiedTime", "ticket": "lastActivityDate"}
-WATERMARK_OVERLAP = timedelta(minutes=10)  # re-read a little: records modified while the last pass was paging
-ProgressFn = Callable[[str, int, int], None]
-
-
-@dataclass
-class KindCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    linked: int = 0  # matched an existing unlinked/orphaned record
-    relinked: int = 0
-    orphaned: int = 0
-    skipped: int = 0
-    failed: int = 0
-    fetched: int = 0
-
-
-@dataclass
-class PassResult:
-    """What one pass did; ``counts`` per kind. ``status`` is 'ok' or 'error' (aborted, nothing changed)."""
-
-    pass_id: int
-    full: bool
-    status: str
-    counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
-    api_calls: int = 0
-    duration_s: float = 0.0
-    error: str | None = None
-    error_kind: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"pass_id": self.pass_id, "full": self.full, "status": self.status, "api_calls": self.api_calls,
-                "duration_s": round(self.duration_s, 3), "error": self.error, "error_kind": self.error_kind,
-                "warnings": self.warnings, "counts": {k: vars(v) for k, v in self.counts.items()}}
-
-
-@dataclass
-class Fetched:
-    lookups: Lookups
-    records: dict[str, list[dict[str, Any]]]
-    complete: dict[str, bool]  # enumeration proven complete → absence may orphan (O-08)
-    watermarks: dict[str, str]
+# Re-exported: the results (pass_result) and the fetch step (pull_fetch) have their own modules.
+__all__ = ["CHILD_KINDS", "INCREMENTAL_FIELDS", "KINDS", "WATERMARK_OVERLAP", "Fetched", "KindCounts", "PassResult",
+           "ProgressFn", "PullPass", "run_pull"]
 
 
 class _LinkIndex:
@@ -144,8 +99,8 @@ class _LinkIndex:
         self._absent -= found.keys()
 
 
-class PullPass:
-    """Runs one pass; construct per pass."""
+class PullPass(FetchSteps):
+    """Runs one pass; construct per pass. The fetch step is :class:`~reference_impl.sync.pull_fetch.FetchSteps`."""
 
     def __init__(self, store: DocStore, client: AutotaskClient, settings: SyncSettings, clock: Clock, *,
                  full: bool, pass_id: int, progress: ProgressFn | None = None) -> None:
@@ -160,167 +115,6 @@ class PullPass:
         self.now = clock.now()
         self.now_iso = iso(self.now)
         self._memo: dict[tuple[str, int], dict[str, Any]] = {}
-
-    # ================================================================== fetch (all-or-nothing)
-    def fetch(self) -> Fetched:
-        s, c = self.s, self.client
-        cached = Lookups.from_json(self.store.cache_get("lookups"))
-        lk = cached
-        records: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
-        complete = dict.fromkeys(KINDS, False)
-        marks: dict[str, str] = {}
-
-        if self.full or not cached.company_types:
-            pk = self._picklists("Companies")
-            lk.company_types = pk.get("companyType", lk.company_types)
-            lk.classifications = pk.get("classification", lk.classifications)
-        if s.queues and (self.full or not cached.queues):
-            pk = self._picklists("Tickets")
-            lk.queues = pk.get("queueID", lk.queues)
-            lk.ticket_statuses = pk.get("status", lk.ticket_statuses)
-            lk.ticket_priorities = pk.get("priority", lk.ticket_priorities)
-
-        # Companies
-        self.progress("Fetching companies", 0, 0)
-        records["organization"], complete["organization"] = self._fetch_kind("organization", list(ALL), marks)
-        # Contacts (SC-04: not fetched at all when contact sync is off; a full pass then orphans linked contacts)
-        if s.contacts_enabled:
-            self.progress("Fetching contacts", 0, 0)
-            records["contact"], complete["contact"] = self._fetch_kind("contact", list(ALL), marks)
-        else:
-            complete["contact"] = self.full
-        # Configuration items
-        self.progress("Fetching configuration items", 0, 0)
-        records["configuration"], complete["configuration"] = self._fetch_kind("configuration", list(ALL), marks)
-        # Tickets: queue filter server-side (numeric, so case-insensitivity is irrelevant); the window is checked
-        # exactly client-side (Q23) after a generous server-side pre-filter.
-        if s.queues:
-            self.progress("Fetching tickets", 0, 0)
-            flt: list[dict[str, Any]] = [{"op": "in", "field": "queueID", "value": sorted(
-                int(q) if q.lstrip("-").isdigit() else q for q in s.queues)}]
-            start = ticket_window_start(s, self.now)
-            if start is not None and s.ticket_out_of_window == "orphan":
-                pre = format_at_datetime(start - timedelta(days=2))
-                flt.append({"op": "or", "items": [{"op": "gte", "field": "createDate", "value": pre},
-                                                  {"op": "gte", "field": "lastActivityDate", "value": pre}]})
-            records["ticket"], complete["ticket"] = self._fetch_kind("ticket", flt, marks)
-        else:
-            complete["ticket"] = self.full
-        # Locations (SC-05). No change-time field: full passes read all, incremental ones read the locations of
-        # changed companies and any referenced location not linked yet.
-        if s.locations_enabled:
-            self.progress("Fetching locations", 0, 0)
-            if self.full:
-                records["location"] = self.client.query_all("CompanyLocations", list(ALL),
-                                                             include_fields("location"), verify_count=True)
-                complete["location"] = True
-            else:
-                records["location"] = self._incremental_locations(records)
-            self.result.counts["location"].fetched = len(records["location"])
-        else:
-            complete["location"] = self.full
-
-        # Lookups referenced by the fetched records
-        cis = records["configuration"]
-        type_ids = {str(ci["configurationItemType"]) for ci in cis if ci.get("configurationItemType")}
-        if self.full or not type_ids <= lk.ci_types.keys():
-            lk.ci_types = {str(t["id"]): str(t.get("name") or "") for t in
-                           c.query_all("ConfigurationItemTypes", list(ALL), ["id", "name"])}
-        lk.products = self._by_id("Products", {ci["productID"] for ci in cis if ci.get("productID")}, lk.products,
-                                  ["id", "name", "manufacturerName", "manufacturerProductName"],
-                                  lambda p: {"name": p.get("name"), "manufacturerName": p.get("manufacturerName"),
-                                             "manufacturerProductName": p.get("manufacturerProductName")})
-        lk.resources = self._by_id("Resources", {ci["installedByID"] for ci in cis if ci.get("installedByID")},
-                                   lk.resources, ["id", "firstName", "lastName"],
-                                   lambda r: " ".join(x for x in (r.get("firstName"), r.get("lastName")) if x))
-        if s.locations_enabled and (self.full or not lk.countries):
-            countries = self._optional(lambda: c.query_all("Countries", list(ALL), ["id", "name"]))
-            if countries is not None:
-                lk.countries = {str(x["id"]): str(x.get("name") or "") for x in countries}
-        return Fetched(lookups=lk, records=records, complete=complete, watermarks=marks)
-
-    def fetch_one(self, kind: str, psa_id: int) -> Fetched:
-        """R-03 'Sync now': only this Autotask record (no enumeration, so nothing can be orphaned by absence)."""
-        lk = Lookups.from_json(self.store.cache_get("lookups"))
-        records: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
-        item = self.client.get(ENTITY_OF[kind], psa_id)
-        if item is not None:
-            records[kind] = [item]
-            if kind == "configuration":
-                lk.products = self._by_id("Products", {item.get("productID")}, lk.products,
-                                          ["id", "name", "manufacturerName", "manufacturerProductName"],
-                                          lambda p: {"name": p.get("name"), "manufacturerName":
-                                                     p.get("manufacturerName"), "manufacturerProductName":
-                                                     p.get("manufacturerProductName")})
-                if item.get("configurationItemType") and str(item["configurationItemType"]) not in lk.ci_types:
-                    lk.ci_types = {str(t["id"]): str(t.get("name") or "") for t in
-                                   self.client.query_all("ConfigurationItemTypes", list(ALL), ["id", "name"])}
-        return Fetched(lookups=lk, records=records, complete=dict.fromkeys(KINDS, False), watermarks={})
-
-    def _fetch_kind(self, kind: str, base: list[dict[str, Any]], marks: dict[str, str]
-                    ) -> tuple[list[dict[str, Any]], bool]:
-        entity = ENTITY_OF[kind]
-        since_field = INCREMENTAL_FIELDS.get(kind)
-        wm = self.store.watermark(entity) if (since_field and not self.full) else None
-        if wm is not None and since_field:
-            since = parse_at_datetime(wm)
-            assert since is not None
-            flt = [*[f for f in base if f != ALL[0]],
-                   {"op": "gte", "field": since_field, "value": format_at_datetime(since - WATERMARK_OVERLAP)}]
-            items = self.client.query_all(entity, flt, include_fields(kind))
-            done = False
-        else:
-            items = self.client.query_all(entity, base, include_fields(kind), verify_count=True)
-            done = True
-        if since_field:
-            seen = [t for t in (parse_at_datetime(i.get(since_field)) for i in items) if t is not None]
-            if seen:
-                marks[entity] = iso(max(seen))
-        self.result.counts[kind].fetched = len(items)
-        return items, done and self.full
-
-    def _incremental_locations(self, records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        companies = {int(co["id"]) for co in records["organization"]}
-        referenced = {r.get("companyLocationID") for k in ("contact", "configuration") for r in records[k]}
-        referenced_ids = {lid for lid in referenced if isinstance(lid, int)}
-        wanted_ids = referenced_ids - self.store.link_targets("location", referenced_ids).keys()  # one query
-        out: dict[int, dict[str, Any]] = {}
-        if companies:
-            for r in self.client.query_in("CompanyLocations", "companyID", sorted(companies),
-                                          include_fields=include_fields("location")):
-                out[int(r["id"])] = r
-        wanted_ids -= out.keys()
-        if wanted_ids:
-            for r in self.client.query_in("CompanyLocations", "id", sorted(wanted_ids),
-                                          include_fields=include_fields("location")):
-                out[int(r["id"])] = r
-        return [out[k] for k in sorted(out)]
-
-    def _by_id(self, entity: str, ids: set[Any], cache: dict[str, Any], fields: list[str],
-               conv: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
-        """Fetch referenced metadata records by id; a full pass refreshes them, incremental ones only fill gaps."""
-        want = {int(i) for i in ids if isinstance(i, int)}
-        if not self.full:
-            want = {i for i in want if str(i) not in cache}
-        if not want:
-            return cache
-        got = self._optional(lambda: self.client.query_in(entity, "id", sorted(want), include_fields=fields))
-        out = dict(cache)
-        for r in got or []:
-            out[str(r["id"])] = conv(r)
-        return out
-
-    def _picklists(self, entity: str) -> dict[str, dict[str, str]]:
-        got = self._optional(lambda: self.client.picklists(entity))
-        return got or {}
-
-    def _optional(self, fn: Callable[[], Any]) -> Any:
-        """Metadata an imitation may lack (404/405): degrade to ids as labels. Credential errors still abort."""
-        try:
-            return fn()
-        except RequestError as exc:
-            self.result.warnings.append(f"metadata unavailable: {exc.message}")
-            return None
 
     # ================================================================== apply
     def apply(self, fx: Fetched) -> None:
@@ -366,10 +160,10 @@ class PullPass:
         for k in CHILD_KINDS:
             recs = self._load_children(k, by_company, org_of)
             grouped: dict[int, list[Record]] = defaultdict(list)
-            for r in recs:
-                grouped[int(r.organization_id or 0)].append(r)
+            for rec in recs:
+                grouped[int(rec.organization_id or 0)].append(rec)
             self.children[k] = grouped
-            self.links_by_psa[k] = {r.link.psa_id: r for r in recs if r.link}
+            self.links_by_psa[k] = {rec.link.psa_id: rec for rec in recs if rec.link}
             self.local[k] = _LinkIndex(self.store, k, {p: (r.id, int(r.organization_id or 0))
                                                        for p, r in self.links_by_psa[k].items()},
                                        everything=fx.complete[k])
@@ -403,8 +197,8 @@ class PullPass:
         linked = self.store.records_linked_to("organization", {int(co["id"]) for co in companies} | set(by_company))
         claimed = {r.link.psa_id for r in linked if r.link}
         # org_key (M-06, M-11): only non-blank names can match, and stored names are text.
-        names = {co.get("companyName") for co in companies if int(co["id"]) not in claimed}
-        names = {n for n in names if isinstance(n, str) and n != ""}
+        company_names = (co.get("companyName") for co in companies if int(co["id"]) not in claimed)
+        names = {n for n in company_names if isinstance(n, str) and n != ""}
         candidates = self.store.match_candidates("organization", names=names) if names else []
         by_id = {r.id: r for r in linked}
         for r in candidates:
@@ -599,7 +393,7 @@ class PullPass:
             records = self.children[kind].get(org_id, [])
             decisions = P.plan(kind, kids[kind], records, org_id=org_id,
                                in_scope=scope[kind],
-                               mapped=lambda r, k=kind: self._fields(k, r),
+                               mapped=functools.partial(self._fields, kind),
                                links_by_psa=self.links_by_psa[kind],
                                absent_orphans=self.complete[kind],
                                present_ids=self.present[kind],
@@ -740,7 +534,8 @@ class PullPass:
             return parent_of[oid]
 
         def closes_cycle(child: int, parent_id: int) -> bool:
-            seen, cur = 0, parent_id
+            seen = 0
+            cur: int | None = parent_id
             while cur is not None and seen < 10_000:
                 if cur == child:
                     return True

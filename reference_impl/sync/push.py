@@ -213,7 +213,7 @@ class Pusher:
         res = self.client.request(method, path, entity=ENTITY_OF[rec.kind], json_body=body, idempotent=False)
         if method == "POST":
             return int(res["itemId"])
-        return int(res.get("itemId", body.get("id"))) if isinstance(res, dict) else int(body["id"])
+        return int(res.get("itemId", body["id"])) if isinstance(res, dict) else int(body["id"])
 
     # ------------------------------------------------------------------ linked records (P-02, P-03, FM-C7, FM-K3)
     def update_linked(self, rec: Record, names: list[str]) -> PushOutcome:

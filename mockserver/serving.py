@@ -1,0 +1,42 @@
+"""The WSGI server the mock runs under (waitress with an elastic thread pool), started and stopped cleanly.
+
+Shared by the CLI (mockserver.cli), the zones (mockserver.zones), the pytest plugin's live server and
+the conformance kit; mockserver.cli re-exports both functions.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+def build_server(app, host: str, port: int, threads: int = 8):
+    """A waitress server (the production WSGI server the README recommends); port 0 picks a free port.
+
+    Its thread pool is elastic: a worker in an emulated wait (latency, thread-limit queue) is replaced
+    for the wait's duration, so ``threads`` workers always serve other requests (mockserver.waiting).
+    """
+    from waitress.server import create_server
+
+    from mockserver.waiting import ElasticDispatcher
+
+    dispatcher = ElasticDispatcher()
+    dispatcher.set_thread_count(threads)
+    return create_server(app, host=host, port=port, threads=threads, ident="Microsoft-IIS/10.0",
+                         clear_untrusted_proxy_headers=True, _dispatcher=dispatcher)
+
+
+def stop_server(server, thread: threading.Thread | None = None, timeout: float = 30.0) -> None:
+    """Stop a server started with ``build_server`` whose ``run()`` is looping in ``thread``.
+
+    The sockets are closed from inside the server's own loop (via its trigger), so the loop ends cleanly
+    instead of failing on a descriptor closed under its feet.
+    """
+    from waitress import wasyncore
+
+    socket_map = getattr(server, "_map", None) if hasattr(server, "trigger") else None
+    if socket_map is not None and thread is not None and thread.is_alive():
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+        thread.join(timeout)
+    else:
+        server.close()
+    server.task_dispatcher.shutdown()

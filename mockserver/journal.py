@@ -256,7 +256,7 @@ def _response_head(response: Response, keep: int) -> bytes:
     first = chunks[0]
     if isinstance(first, str):  # pragma: no cover - the gateway always answers bytes
         first = first.encode("utf-8")
-    return first[:keep] if isinstance(first, bytes | bytearray) else b""
+    return bytes(first[:keep]) if isinstance(first, bytes | bytearray) else b""
 
 
 def _jsonable(value: Any) -> Any:

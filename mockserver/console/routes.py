@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from mockserver.app import MockContext, get_context
+from mockserver.context import MockContext, get_context
 from mockserver.console import browse
 from mockserver.console.access import COOKIE_NAME, access_for, check_request, try_token
 from mockserver.console.gauges import thread_use, threshold_gauge

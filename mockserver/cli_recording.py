@@ -17,6 +17,12 @@ from typing import Any
 import click
 
 
+class CommandError(click.ClickException):
+    """One clear line and exit status 2 (1 is reserved for "the replay found differences")."""
+
+    exit_code = 2
+
+
 def _settings(items: tuple[str, ...]) -> dict[str, Any]:
     from mockserver.config import MockConfig
 
@@ -62,7 +68,7 @@ def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_
     try:
         check_output(output, force)
     except CaptureError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     proxy = RecordingProxy(upstream, timeout=timeout)
     server = build_server(proxy, host, port)
     base = f"http://{host}:{server.effective_port}"
@@ -88,7 +94,7 @@ def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_
         capture = write_capture(output, exchanges, sanitize=not no_sanitize, keep_fields=keep_fields, seed=seed,
                                 upstream=upstream, force=force, version=_version())
     except CaptureError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     counts = ", ".join(f"{len(v)} {k}" for k, v in capture.fixture["records"].items()) or "no records"
     click.echo(f"wrote {output}: {len(exchanges)} exchanges "
                f"({capture.meta['upstreamFailures']} upstream failures); tenant.yaml: {counts}")
@@ -110,9 +116,9 @@ def replay(folder: Path, settings: tuple[str, ...], ignore: tuple[str, ...]) -> 
     try:
         result = replay_capture(folder, settings=overrides, ignore=ignore)
     except CaptureError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     except (FixtureLoadError, ValueError) as exc:
-        raise click.ClickException(f"{folder}: the captured fixture does not load: "
+        raise CommandError(f"{folder}: the captured fixture does not load: "
                                    f"{str(exc).splitlines()[0]}") from None
     for line in result.skipped:
         click.echo(f"skipped {line}")
@@ -143,7 +149,7 @@ def parity(url: str, user: str, secret: str, code: str, write: bool, limited_use
         report = run_parity(url, user, secret, code, write=write, timeout=timeout,
                             limited=(limited_user, limited_secret) if limited_user else None)
     except ParityError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else render(report))
 
 

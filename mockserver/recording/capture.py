@@ -159,7 +159,9 @@ def write_capture(folder: str | Path, exchanges: list[Exchange], *, sanitize: bo
     check_output(folder, force)
     catalog = load_catalog()
     seed = secrets.randbelow(2**31) if seed is None else seed
-    sanitizer = Sanitizer(seed, frozenset(keep_fields), enabled=sanitize)
+    lengths = {(spec.name.lower(), name.lower()): f.length for spec in catalog.entities.values()
+               for name, f in spec.fields.items() if f.length}
+    sanitizer = Sanitizer(seed, frozenset(keep_fields), enabled=sanitize, lengths=lengths)
     clean = sanitize_exchanges(exchanges, sanitizer, catalog)
     accepted = next((ex.user for ex in clean if ex.credentials == "accepted" and ex.user), None)
     credentials = Credentials(accepted or "capture@CAPTURE.APIUSER.com", secrets.token_urlsafe(12),

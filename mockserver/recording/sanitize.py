@@ -70,6 +70,8 @@ class Sanitizer:
     keep_fields: frozenset[str] = frozenset()  # "Entity.field", case-insensitive
     enabled: bool = True
     mapping: dict[str, str] = field(default_factory=dict)
+    # (entity, field), lower-case -> maximum length: a replacement must fit the field the original came from
+    lengths: dict[tuple[str, str], int] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
     _pattern: re.Pattern[str] | None = None
 
@@ -82,17 +84,19 @@ class Sanitizer:
         self.keep_fields = frozenset(k.lower() for k in self.keep_fields)
 
     # ------------------------------------------------------------------ learning
-    def learn(self, value: Any, kind: str) -> None:
-        """Give ``value`` a replacement (once): unique, and never containing the original."""
+    def learn(self, value: Any, kind: str, limit: int | None = None) -> None:
+        """Give ``value`` a replacement (once): unique, never containing the original, at most ``limit`` long."""
         if isinstance(value, list):
             for v in value:
-                self.learn(v, kind)
+                self.learn(v, kind, limit)
             return
         if not isinstance(value, str) or not value.strip() or value in self.mapping:
             return
         gen = self._gen.get(kind, self._gen["text"])
         for attempt in range(50):
-            candidate = gen() if attempt < 40 else f"{gen()} {attempt}"
+            candidate = gen() if attempt < 40 else f"{attempt} {gen()}"
+            if limit:
+                candidate = candidate[:limit].rstrip() or candidate[:limit]
             if candidate not in self._used and value.lower() not in candidate.lower() and candidate not in self.mapping:
                 break
         self.mapping[value] = candidate
@@ -162,11 +166,16 @@ class Sanitizer:
             self.learn_json(data, entity)
 
     # ------------------------------------------------------------------ the walk
-    def _value(self, value: Any, kind: str | None, learn: bool) -> Any:
+    def _limit(self, entity: str | None, name: Any) -> int | None:
+        if not entity or not isinstance(name, str):
+            return None
+        return self.lengths.get((entity.lower(), name.lower()))
+
+    def _value(self, value: Any, kind: str | None, learn: bool, limit: int | None = None) -> Any:
         if kind is None:
             return value if learn or not isinstance(value, str) else self.rewrite_text(value)
         if learn:
-            self.learn(value, kind)
+            self.learn(value, kind, limit)
             return value
         if isinstance(value, list):
             return [self._value(v, kind, learn) for v in value]
@@ -187,7 +196,7 @@ class Sanitizer:
             kind = ("udf" if self.enabled and not self._kept(entity, name) else None) if is_udf else (
                 self.sensitive(entity, name) if isinstance(name, str) else None)
             if "value" in lower:
-                out[lower["value"]] = self._value(data[lower["value"]], kind, learn)
+                out[lower["value"]] = self._value(data[lower["value"]], kind, learn, self._limit(entity, name))
             if "items" in lower:
                 out[lower["items"]] = self._walk(data[lower["items"]], entity, learn=learn)
             return out
@@ -206,7 +215,7 @@ class Sanitizer:
             elif isinstance(value, dict | list):
                 out[key] = self._walk(value, entity, learn=learn)
             else:
-                out[key] = self._value(value, self.sensitive(entity, key), learn)
+                out[key] = self._value(value, self.sensitive(entity, key), learn, self._limit(entity, key))
         return out
 
     def _kept(self, entity: str | None, name: Any) -> bool:

@@ -89,7 +89,8 @@ def read_capture(folder: str | Path) -> Capture:
     except (OSError, ValueError) as exc:
         raise CaptureError(f"{folder / HAR} is damaged: {exc}") from None
     try:
-        fixture = yaml.safe_load((folder / FIXTURE).read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        fixture = yaml.load((folder / FIXTURE).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
         if not isinstance(fixture, dict) or not fixture.get("apiUsers") or not fixture.get("integrationCodes"):
             raise ValueError("no apiUsers / integrationCodes")
     except FileNotFoundError:

@@ -151,7 +151,9 @@ def build_fixture(exchanges: list[Exchange], catalog: Catalog, credentials: Cred
         if spec is None:
             continue
         for rid, raw in recs.items():
-            rec = {k: v for k, v in raw.items() if k == "id" or (spec.field(k) is not None and k != "userDefinedFields")}
+            # null fields are left out: the mock answers null for them anyway, and the file stays small
+            rec = {k: v for k, v in raw.items()
+                   if k == "id" or (v is not None and spec.field(k) is not None and k != "userDefinedFields")}
             udf_values = [u for u in raw.get("userDefinedFields") or [] if isinstance(u, dict) and u.get("name")]
             if udf_values and spec.has_user_defined_fields:
                 defined = {d["name"] for d in udfs.setdefault(entity, [])}
@@ -293,4 +295,5 @@ def fixture_text(doc: dict[str, Any]) -> str:
     """YAML of the fixture (JSON-compatible values only)."""
     import yaml
 
-    return yaml.safe_dump(json.loads(json.dumps(doc)), sort_keys=False, allow_unicode=True, width=120)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(json.loads(json.dumps(doc)), Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)

@@ -74,6 +74,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           env=_env(), cwd=ROOT, timeout=300, check=False)
 
 
+def read_fixture(folder: Path) -> dict:
+    return yaml.load((folder / "tenant.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def har(folder: Path) -> dict:
     return json.loads((folder / "traffic.har").read_text())
 
@@ -136,7 +140,7 @@ def test_mapping_is_stable_inside_filters_urls_and_bodies(recorded):
     search = json.loads(dict(parse_qsl(urlsplit(by_name["request"]["url"]).query))["search"])
     assert search["filter"][0]["value"] == fake_name  # the same replacement in the URL's filter ...
     assert json.loads(by_name["response"]["content"]["text"])["items"][0]["companyName"] == fake_name  # ... and body
-    fixture = yaml.safe_load((recorded["folder"] / "tenant.yaml").read_text())
+    fixture = read_fixture(recorded["folder"])
     company = next(c for c in fixture["records"]["Companies"] if c["id"] == 900)
     assert company["companyName"] == fake_name  # ids are kept
     ci = next(c for c in fixture["records"]["ConfigurationItems"] if c["id"] == 902)
@@ -144,7 +148,7 @@ def test_mapping_is_stable_inside_filters_urls_and_bodies(recorded):
 
 
 def test_fixture_is_the_state_before_the_capture(recorded):
-    fixture = yaml.safe_load((recorded["folder"] / "tenant.yaml").read_text())
+    fixture = read_fixture(recorded["folder"])
     contacts = {c["id"] for c in fixture["records"]["Contacts"]}
     assert recorded["seen"]["created"]["item"]["id"] not in contacts  # created during the capture: left out
     bulk = next(c for c in fixture["records"]["Companies"] if c["id"] == 1001)
@@ -156,7 +160,7 @@ def test_serve_loads_the_captured_fixture(recorded):
     from mockserver.config import MockConfig
 
     app = create_app(MockConfig(fixtures=[str(recorded["folder"] / "tenant.yaml")], snapshot_cache=False))
-    user = yaml.safe_load((recorded["folder"] / "tenant.yaml").read_text())["apiUsers"][0]
+    user = read_fixture(recorded["folder"])["apiUsers"][0]
     assert user["userName"] != USER and user["secret"] != SECRET
     assert app is not None
 

@@ -30,7 +30,7 @@ def _settings(items: tuple[str, ...]) -> dict[str, Any]:
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
+            raise CommandError(f"--set: expected KEY=VALUE, got {item!r}")
         try:
             out[key.strip()] = json.loads(raw)
         except ValueError:
@@ -38,7 +38,7 @@ def _settings(items: tuple[str, ...]) -> dict[str, Any]:
     try:
         MockConfig().with_overrides(**out)
     except (ValueError, TypeError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--set") from None
+        raise CommandError(f"--set: {exc}") from None
     return out
 
 
@@ -61,10 +61,10 @@ def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_
     from mockserver.recording.proxy import RecordingProxy
 
     if not upstream.lower().startswith(("http://", "https://")):
-        raise click.BadParameter(f"expected an http(s) URL, got {upstream!r}", param_hint="--upstream")
+        raise CommandError(f"--upstream: expected an http(s) URL, got {upstream!r}")
     for item in keep_fields:
         if item.count(".") != 1 or not all(item.split(".")):
-            raise click.BadParameter(f"expected ENTITY.FIELD, got {item!r}", param_hint="--keep-field")
+            raise CommandError(f"--keep-field: expected ENTITY.FIELD, got {item!r}")
     try:
         check_output(output, force)
     except CaptureError as exc:

@@ -255,3 +255,15 @@ WRITE_PROBES: tuple[Callable[[ProbeApi], Finding], ...] = (probe_unknown_fields,
                                                           probe_immutable_field)
 #: settings decided only with --write
 WRITE_SETTINGS = ("unknown_fields", "item_url_writes", "immutable_field_change", "permission_error_status")
+
+#: MockConfig settings no probe decides, by reason (printed so the report says what it does not cover)
+NOT_PROBED: dict[str, tuple[str, ...]] = {
+    "needs concurrent load on the tenant": ("thread_limit", "thread_limit_mode"),
+    "needs the hourly threshold exhausted": ("latency_tiers", "threshold_enforced", "throttle_time_scale"),
+    "needs a webhook receiver the tenant can reach": ("webhook_timeout_seconds", "webhook_retry_delays",
+                                                     "webhook_deactivate_after"),
+    "the mock's own machinery": ("external_url", "fault_seed", "journal_size", "journal_body_limit",
+                                 "admin_token_max_failures", "admin_token_backoff_seconds",
+                                 "admin_token_backoff_max_seconds", "snapshot_cache", "snapshot_cache_dir",
+                                 "snapshot_min_bytes"),
+}

@@ -65,8 +65,8 @@ def render(report: ParityReport) -> str:
     for f in report.findings:
         shown = "undecided" if not f.decided else _cli_value(f.observed)
         mark = "DIFFERS" if f.differs else ("same" if f.decided else "-")
-        lines.append(f"  {f.setting.ljust(width)}  {shown:<10} (mock default {_cli_value(f.default)}) "
-                     f"{mark:<7} {f.evidence}")
+        default = f"(mock default {_cli_value(f.default)})"
+        lines.append(f"  {f.setting.ljust(width)}  {shown:<10} {default:<22} {mark:<7} {f.evidence}")
     lines.append("")
     if report.differences:
         lines.append(f"{len(report.differences)} setting(s) differ from the mock's defaults:")
@@ -74,6 +74,9 @@ def render(report: ParityReport) -> str:
             lines.append(f"  {f.setting}: tenant {_cli_value(f.observed)}, mock default {_cli_value(f.default)}")
     else:
         lines.append("the mock's defaults match every decided setting")
+    from mockserver.parity.probes import NOT_PROBED
+
+    lines.append("not probed: " + "; ".join(f"{', '.join(names)} ({why})" for why, names in NOT_PROBED.items()))
     for line in report.cleanup:
         lines.append(f"cleanup: {line}")
     lines.append("")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
 from werkzeug.http import HTTP_STATUS_CODES
 
 HAR_VERSION = "1.2"
@@ -43,14 +44,20 @@ class Exchange:
         return urlsplit(self.url).path
 
     def response_json(self) -> Any:
-        try:
-            return json.loads(self.response_body) if self.response_body else None
-        except ValueError:
-            return None
+        return _loads(self.response_body)
 
     def request_json(self) -> Any:
+        return _loads(self.request_body)
+
+
+def _loads(text: str) -> Any:
+    if not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
         try:
-            return json.loads(self.request_body) if self.request_body else None
+            return json.loads(text)  # what orjson refuses (NaN, lone surrogates) but Python reads
         except ValueError:
             return None
 

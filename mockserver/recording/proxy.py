@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
 import requests
 from werkzeug.wrappers import Request, Response
 
@@ -95,7 +96,8 @@ class RecordingProxy:
             status, content = upstream.status_code, upstream.content
             out_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
             content_type = upstream.headers.get("Content-Type", "")
-            if content and ("html" in content_type.lower() or not _is_json(content)):
+            data = _json_or_none(content) if content and "html" not in content_type.lower() else None
+            if content and data is None:
                 error = (f"the upstream {base} answered {status} with {content_type or 'no content type'} "
                          "instead of JSON")
         except requests.Timeout:
@@ -105,15 +107,13 @@ class RecordingProxy:
         if error is not None:
             status, content = 502, failure_body(error)
             out_headers = [("Content-Type", "application/json; charset=utf-8")]
-        elif content:
-            data = json.loads(content)
+        elif isinstance(data, dict):
             origins = [self.upstream] + ([self.zone_origin] if self.zone_origin else [])
-            if is_zone and status == 200 and isinstance(data, dict) and isinstance(data.get("url"), str):
+            if is_zone and status == 200 and isinstance(data.get("url"), str):
                 self.zone_origin = _origin(data["url"])
                 origins.append(self.zone_origin)
-            rewritten = rewrite_urls(data, [_origin(o) for o in origins], proxy_origin)
-            if rewritten != data:
-                content = json.dumps(rewritten).encode()
+            if _rewrite_answer(data, [_origin(o) for o in origins], proxy_origin):
+                content = orjson.dumps(data)
         text = content.decode("utf-8", errors="replace")
         exchange = Exchange(
             method=req.method, url=req.url if not raw_query else f"{proxy_origin}{path}?{raw_query}",
@@ -133,9 +133,28 @@ class RecordingProxy:
             return list(self.exchanges)
 
 
-def _is_json(content: bytes) -> bool:
+def _json_or_none(content: bytes) -> Any:
     try:
-        json.loads(content)
-    except ValueError:
-        return False
-    return True
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _rewrite_answer(data: dict[str, Any], origins: list[str], proxy_origin: str) -> bool:
+    """Point the zone ``url`` and the paging URLs at the proxy, in place; True when something changed.
+
+    Only these keys hold URLs clients follow; walking every record of a 500-item page would cost more
+    than the upstream took to answer.
+    """
+    changed = False
+    targets: list[tuple[dict[str, Any], str]] = [(data, "url")]
+    details = data.get("pageDetails")
+    if isinstance(details, dict):
+        targets += [(details, "nextPageUrl"), (details, "prevPageUrl")]
+    for holder, key in targets:
+        value = holder.get(key)
+        new = rewrite_urls(value, origins, proxy_origin) if isinstance(value, str) else value
+        if new != value:
+            holder[key] = new
+            changed = True
+    return changed

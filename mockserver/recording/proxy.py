@@ -118,7 +118,7 @@ class RecordingProxy:
         exchange = Exchange(
             method=req.method, url=req.url if not raw_query else f"{proxy_origin}{path}?{raw_query}",
             request_headers=credential_free(req.headers.items()), request_body=body.decode("utf-8", "replace"),
-            status=status, response_headers=list(out_headers), response_body=text, started=started,
+            status=status, response_headers=credential_free(out_headers), response_body=text, started=started,
             elapsed_ms=(time.perf_counter() - t0) * 1000.0,
             credentials=classify_credentials(sent_credentials, status, text) if error is None else (
                 "accepted" if sent_credentials else "none"),

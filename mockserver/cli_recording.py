@@ -79,7 +79,8 @@ def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_
     sys.stdout.flush()
     thread = threading.Thread(target=server.run, name="autotask-mock-record", daemon=True)
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C and SIGTERM both end the recording (SIGINT explicitly: a shell may start it with SIGINT ignored)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     thread.start()
     try:
         while not stop.wait(0.2):
@@ -87,7 +88,8 @@ def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         stop_server(server, thread, timeout=10)
     exchanges = proxy.snapshot()
     try:

@@ -173,3 +173,20 @@ def test_bad_options_are_one_line(tmp_path):
     assert "ENTITY.FIELD" in line
     line = _one_line_error(run_cli("replay", str(tmp_path / "nothing-here")))
     assert "not a folder" in line
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_and_sigterm_write_the_capture_with_the_failure(sig, tmp_path):
+    import signal
+
+    from processes import recorder
+
+    with recorder(f"http://127.0.0.1:{_closed_port()}", tmp_path / "cap", tmp_path / "rec.log") as proxy:
+        import requests
+
+        answer = requests.get(f"{proxy.url}/ATServicesRest/V1.0/Companies/1", headers=HEADERS, timeout=30)
+        assert answer.status_code == 502 and "errors" in answer.json()
+        assert proxy.stop(getattr(signal, sig)) == 0, proxy.output()
+    meta = json.loads((tmp_path / "cap" / "capture.json").read_text())
+    assert (meta["exchanges"], meta["upstreamFailures"]) == (1, 1)
+    assert "very-secret" not in proxy.output() and "CODE123" not in proxy.output()

@@ -145,7 +145,8 @@ class Sanitizer:
             self._texts[text] = self.mapping[text]
             return self.mapping[text]
         if self._pattern is None:
-            self._pattern = re.compile("(?<![A-Za-z0-9])" + trie_pattern(self.mapping) + "(?![A-Za-z0-9])")
+            words = [o for o in self.mapping if len(o) >= MIN_FREE_TEXT]
+            self._pattern = re.compile("(?<![A-Za-z0-9])" + trie_pattern(words) + "(?![A-Za-z0-9])")
         out = self._pattern.sub(self._replace, text)
         if len(self._texts) < 200_000:
             self._texts[text] = out
@@ -215,6 +216,8 @@ class Sanitizer:
             is_udf = data.get(lower.get("udf", ""), False) is True
             kind = ("udf" if self.enabled and not self._kept(entity, name) else None) if is_udf else (
                 self.sensitive(entity, name) if isinstance(name, str) else None)
+            if is_udf and "value" in lower and not _personal_udf_value(data[lower["value"]]):
+                kind = None  # the same rule as UDF values on records: numbers stay
             if "value" in lower:
                 out[lower["value"]] = self._value(data[lower["value"]], kind, learn, self._limit(entity, name))
             if "items" in lower:
@@ -246,9 +249,20 @@ class Sanitizer:
         if not self.enabled or self._kept(entity, name) or "value" not in udf:
             return udf
         value = udf["value"]
-        if not isinstance(value, str) or re.fullmatch(r"-?\d+(\.\d+)?", value):
+        if not _personal_udf_value(value):
             return udf  # numbers, booleans and numeric strings are not personal data and keep UDF types valid
         return {**udf, "value": self._value(value, "udf", learn)}
+
+
+def _personal_udf_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_personal_udf_value(v) for v in value)
+    return isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value) is None
+
+
+#: free text is searched only for originals at least this long: replacing "IL" or "7" inside any
+#: message would mangle text; shorter originals are still replaced wherever they are a field's value
+MIN_FREE_TEXT = 3
 
 
 def trie_pattern(words: Iterable[str]) -> str:

@@ -70,3 +70,20 @@ def test_field_kinds():
     assert field_kind("rmmDeviceAuditMacAddress") == "mac"
     assert field_kind("serialNumber") == "serial"
     assert field_kind("companyType") is None and field_kind("id") is None
+
+
+def test_numeric_udf_values_stay_in_filters_as_on_records():
+    query = {"filter": [{"op": "eq", "field": "Number of Employees", "value": "42", "udf": True},
+                        {"op": "eq", "field": "Code Name", "value": "Bluebird", "udf": True}]}
+    s = _learned(Sanitizer(seed=1), query)
+    out = s.rewrite_json(query, "Companies")["filter"]
+    assert out[0]["value"] == "42" and "42" not in s.mapping
+    assert out[1]["value"] == s.mapping["Bluebird"] != "Bluebird"
+
+
+def test_short_originals_are_replaced_as_values_but_not_inside_text():
+    body = {"item": {"id": 1, "state": "IL", "city": "Springfield"}}
+    s = _learned(Sanitizer(seed=1), body)
+    out = s.rewrite_json(body, "Companies")["item"]
+    assert out["state"] == s.mapping["IL"] and out["city"] == s.mapping["Springfield"]
+    assert s.rewrite_text("IL office in Springfield") == f"IL office in {s.mapping['Springfield']}"

@@ -10,7 +10,17 @@ import sys
 
 import pytest
 import requests
-from processes import CODE, HEADERS, LIMITED_SECRET, LIMITED_USER, ROOT, SECRET, USER, _env, upstream
+from recording_processes import (
+    CODE,
+    HEADERS,
+    LIMITED_SECRET,
+    LIMITED_USER,
+    ROOT,
+    SECRET,
+    USER,
+    _env,
+    upstream,
+)
 
 from mockserver.parity import probes
 from mockserver.parity.runner import run_parity

@@ -13,7 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from processes import ROOT, _env
+from recording_processes import ROOT, _env
 from werkzeug.test import Client
 
 from mockserver.recording.capture import CAPTURE_ID, CaptureError, read_capture, write_capture
@@ -179,7 +179,7 @@ def test_bad_options_are_one_line(tmp_path):
 def test_ctrl_c_and_sigterm_write_the_capture_with_the_failure(sig, tmp_path):
     import signal
 
-    from processes import recorder
+    from recording_processes import recorder
 
     with recorder(f"http://127.0.0.1:{_closed_port()}", tmp_path / "cap", tmp_path / "rec.log") as proxy:
         import requests

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 import pytest
 import requests
 import yaml
-from processes import BULK, CODE, HEADERS, ROOT, SECRET, SEEDED, USER, _env, recorder, upstream
+from recording_processes import BULK, CODE, HEADERS, ROOT, SECRET, SEEDED, USER, _env, recorder, upstream
 
 UPSTREAM_SETTINGS = ["missing_item_status=404", "unauthorized_body=empty"]
 VOLATILE = ["createDate", "lastActivityDate", "lastModifiedDate", "lastTrackedModifiedDateTime"]

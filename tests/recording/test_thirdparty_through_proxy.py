@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from processes import BULK, CODE, ROOT, SECRET, USER, recorder, upstream
+from recording_processes import BULK, CODE, ROOT, SECRET, USER, recorder, upstream
 
 NODE_SCRIPT = ROOT / "tests" / "thirdparty" / "node" / "apigrate_acceptance.js"
 BULK_FIRST, BULK_PREFIX = 1001, "Bulk Company"

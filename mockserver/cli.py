@@ -362,5 +362,9 @@ def export(fixture: str | None, url: str | None, tenant: str | None, admin_token
         click.echo(f"wrote {output}: {_counts(doc)}", err=True)
 
 
+from mockserver.cli_recording import register as _register_recording  # noqa: E402 - record, replay, parity
+
+_register_recording(main)
+
 if __name__ == "__main__":
     main()

@@ -56,7 +56,7 @@ def _settings(items: tuple[str, ...]) -> dict[str, Any]:
 def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_fields: tuple[str, ...],
            no_sanitize: bool, timeout: float, seed: int | None) -> None:
     """Run a recording proxy in front of UPSTREAM; on Ctrl-C / SIGTERM write the capture folder."""
-    from mockserver.cli import build_server, stop_server
+    from mockserver.serving import build_server, stop_server
     from mockserver.recording.capture import CaptureError, check_output, write_capture
     from mockserver.recording.proxy import RecordingProxy
 
@@ -147,9 +147,11 @@ def parity(url: str, user: str, secret: str, code: str, write: bool, limited_use
     from mockserver.parity.report import render
     from mockserver.parity.runner import ParityError, run_parity
 
+    if bool(limited_user) != bool(limited_secret):
+        raise CommandError("--limited-user and --limited-secret go together: give both or neither")
+    limited = (limited_user, limited_secret) if limited_user and limited_secret else None
     try:
-        report = run_parity(url, user, secret, code, write=write, timeout=timeout,
-                            limited=(limited_user, limited_secret) if limited_user else None)
+        report = run_parity(url, user, secret, code, write=write, timeout=timeout, limited=limited)
     except ParityError as exc:
         raise CommandError(str(exc)) from None
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else render(report))

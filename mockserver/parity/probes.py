@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mockserver.parity.report import Finding
+from mockserver.parity.unprobed import NOT_PROBED  # noqa: F401  (re-exported: the settings the probes leave out)
 
 PREFIX = "ZZ-AUTOTASK-MOCK-PARITY"
 ALL = [{"op": "gte", "field": "id", "value": 0}]
@@ -257,13 +258,3 @@ WRITE_PROBES: tuple[Callable[[ProbeApi], Finding], ...] = (probe_unknown_fields,
 WRITE_SETTINGS = ("unknown_fields", "item_url_writes", "immutable_field_change", "permission_error_status")
 
 #: MockConfig settings no probe decides, by reason (printed so the report says what it does not cover)
-NOT_PROBED: dict[str, tuple[str, ...]] = {
-    "needs concurrent load on the tenant": ("thread_limit", "thread_limit_mode"),
-    "needs the hourly threshold exhausted": ("latency_tiers", "threshold_enforced", "throttle_time_scale"),
-    "needs a webhook receiver the tenant can reach": ("webhook_timeout_seconds", "webhook_retry_delays",
-                                                     "webhook_deactivate_after"),
-    "the mock's own machinery": ("external_url", "fault_seed", "journal_size", "journal_body_limit",
-                                 "admin_token_max_failures", "admin_token_backoff_seconds",
-                                 "admin_token_backoff_max_seconds", "snapshot_cache", "snapshot_cache_dir",
-                                 "snapshot_min_bytes"),
-}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.config import MockConfig
+from mockserver.parity.unprobed import NOT_PROBED
 
 UNDECIDED = None
 
@@ -74,8 +75,6 @@ def render(report: ParityReport) -> str:
             lines.append(f"  {f.setting}: tenant {_cli_value(f.observed)}, mock default {_cli_value(f.default)}")
     else:
         lines.append("the mock's defaults match every decided setting")
-    from mockserver.parity.probes import NOT_PROBED
-
     lines.append("not probed: " + "; ".join(f"{', '.join(names)} ({why})" for why, names in NOT_PROBED.items()))
     for line in report.cleanup:
         lines.append(f"cleanup: {line}")

@@ -46,6 +46,7 @@ class HttpProbeApi:
     def cleanup(self) -> list[str]:
         lines = []
         for entity, item_id in reversed(self.to_delete):
+            status: int | str
             try:
                 status, _ = self.call("DELETE", f"V1.0/{entity}/{item_id}")
             except ParityError as exc:

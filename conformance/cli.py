@@ -35,6 +35,7 @@ from conformance.report import (
     render_markdown,
     summary_line,
 )
+from mockserver._version import __version__
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_DIR = Path(".conformance")  # hypothesis example database (deep profile) and default scenario directory
@@ -223,6 +224,7 @@ def write_reports(run: Run, junit_xml: Path | None, report: Path | None) -> list
 
 # ------------------------------------------------------------------------------------------------ commands
 @click.group()
+@click.version_option(__version__, prog_name="autotask-conformance")
 def main() -> None:
     """Conformance kit for Autotask <-> documentation-platform syncs (spec: sync-behaviour.md)."""
 

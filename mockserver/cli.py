@@ -20,6 +20,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from mockserver._version import __version__
 from mockserver.config import MockConfig
 
 console = Console(stderr=False)
@@ -139,6 +140,7 @@ def _create_app_or_exit(config: MockConfig):
 
 
 @click.group()
+@click.version_option(__version__, prog_name="autotask-mock")
 def main() -> None:
     """A stateful imitation of the Autotask PSA REST API."""
 

@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from mockserver._version import __version__
 from reference_impl.client import AutotaskError
 from reference_impl.docstore import DocStore
 from reference_impl.sync import NotConnectedError, RecordActionError, SettingsError, SyncService
@@ -67,6 +68,7 @@ def _errors() -> Iterator[None]:
 
 
 @click.group()
+@click.version_option(__version__, prog_name="autotask-sync")
 @click.option("--db", envvar="AUTOTASK_SYNC_DB", default=DEFAULT_DB, show_default=True,
               help="Documentation store (SQLite file, or :memory:).")
 @click.pass_context

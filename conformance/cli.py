@@ -135,7 +135,9 @@ def _profile_settings(profile: str, database_dir: Path) -> str:
     from hypothesis import settings
     from hypothesis.database import DirectoryBasedExampleDatabase
 
-    import conformance.plugin  # noqa: F401 - registers conformance-ci / conformance-deep
+    from conformance.plugin import register_profiles
+
+    register_profiles()  # conformance-ci / conformance-deep
 
     base = PROFILES[profile]
     name = f"{base}-runner"

@@ -59,7 +59,9 @@ def main() -> int:
 
     from hypothesis import settings
 
-    import conformance.plugin  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
+    from conformance.plugin import register_profiles
+
+    register_profiles()  # conformance-ci / conformance-deep profiles
     from conformance.mutants import MUTANTS
 
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("conformance-ci" if os.environ.get("CI") else None)

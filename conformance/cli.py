@@ -36,6 +36,7 @@ from conformance.report import (
     summary_line,
 )
 from mockserver._version import __version__
+from mockserver.cli_errors import OneLineErrorGroup
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_DIR = Path(".conformance")  # hypothesis example database (deep profile) and default scenario directory
@@ -225,7 +226,7 @@ def write_reports(run: Run, junit_xml: Path | None, report: Path | None) -> list
 
 
 # ------------------------------------------------------------------------------------------------ commands
-@click.group()
+@click.group(cls=OneLineErrorGroup)
 @click.version_option(__version__, prog_name="autotask-conformance")
 def main() -> None:
     """Conformance kit for Autotask <-> documentation-platform syncs (spec: sync-behaviour.md)."""

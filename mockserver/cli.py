@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from mockserver._version import __version__
+from mockserver.cli_errors import CliError, OneLineErrorGroup
 from mockserver.config import MockConfig
 from mockserver.settings_model import SettingsError
 
@@ -28,12 +29,6 @@ console = Console(stderr=False)
 
 
 DEMO_SYNC_GROUP = "autotask_mock.demo_sync"
-
-
-class CliError(click.ClickException):
-    """A mistake the user can fix: click prints ``Error: <message>`` as ONE line on stderr, exit status 2."""
-
-    exit_code = 2
 
 
 def _demo_sync() -> Callable[..., Any] | None:
@@ -186,7 +181,7 @@ def bind_error_message(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)"
 
 
-@click.group()
+@click.group(cls=OneLineErrorGroup)
 @click.version_option(__version__, prog_name="autotask-mock")
 def main() -> None:
     """A stateful imitation of the Autotask PSA REST API."""

@@ -27,6 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from mockserver._version import __version__
+from mockserver.cli_errors import OneLineErrorGroup
 from reference_impl.client import AutotaskError
 from reference_impl.docstore import DocStore
 from reference_impl.sync import NotConnectedError, RecordActionError, SettingsError, SyncService
@@ -88,7 +89,7 @@ def database_error_message(db: str | None, exc: sqlite3.Error) -> str:
     return f"the documentation store --db {db!r} failed: {text}"
 
 
-@click.group()
+@click.group(cls=OneLineErrorGroup)
 @click.version_option(__version__, prog_name="autotask-sync")
 @click.option("--db", envvar="AUTOTASK_SYNC_DB", default=DEFAULT_DB, show_default=True,
               help="Documentation store (SQLite file, or :memory:).")

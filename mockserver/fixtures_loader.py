@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 log = logging.getLogger("mockserver.snapshot")
-REPO_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-PACKAGED_FIXTURES = Path(__file__).resolve().parent / "_fixtures"
-
-
-def fixtures_dir() -> Path:
-    return REPO_FIXTURES if REPO_FIXTURES.is_dir() else PACKAGED_FIXTURES
 
 
 def read_fixture(name_or_path: Any) -> tuple[dict[str, Any], str]:
+    """The fixture document and where it came from: a parsed document (``generate:`` expanded), a scenario or
+    tenant name, or a file path (mockserver.fixtures.scenarios resolves names and paths)."""
+    from mockserver.fixtures.scenarios import expand_fixture, resolve_fixture
+
     if isinstance(name_or_path, Mapping):
-        try:
-            from mockserver.fixtures.scenarios import expand_fixture
-        except ImportError:
-            return dict(name_or_path), "<document>"
         return expand_fixture(dict(name_or_path)), "<document>"
-    try:
-        from mockserver.fixtures.scenarios import resolve_fixture
-    except ImportError:
-        resolve_fixture = None
-    if resolve_fixture is not None:
-        return resolve_fixture(str(name_or_path))
-    text = str(name_or_path)
-    candidates = [Path(text), fixtures_dir() / "tenants" / f"{text}.json", fixtures_dir() / "scenarios" / f"{text}.yaml"]
-    for path in candidates:
-        if path.is_file():
-            raw = path.read_text(encoding="utf-8")
-            doc = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
-            return doc, str(path)
-    raise FileNotFoundError(f"no fixture or scenario named {text!r}")
+    return resolve_fixture(str(name_or_path))
 
 
 def load_configured_fixtures(store, fixtures: Iterable[Any]) -> None:
@@ -62,12 +39,12 @@ def _snapshot_slot(item: Any, config):
     """The snapshot cache slot of a fixture given by name or path (None: not cached, see mockserver.snapshot)."""
     if isinstance(item, Mapping) or not config.snapshot_cache:
         return None
-    try:
-        from mockserver.fixtures.scenarios import fixture_path
-        from mockserver.snapshot import slot_for
+    from mockserver.fixtures.scenarios import fixture_path
+    from mockserver.snapshot import slot_for
 
+    try:
         return slot_for(fixture_path(str(item)), config)
-    except (ImportError, ValueError, OSError):
+    except (ValueError, OSError):
         return None  # unknown names fail with the normal loader's message
 
 

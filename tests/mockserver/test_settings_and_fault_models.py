@@ -86,3 +86,26 @@ def test_admin_api_answers_bad_fault_rules_with_an_autotask_shaped_400():
     errors = resp.get_json()["errors"]
     assert "fault f1: status: must be an HTTP status code (100-599)" in errors
     assert "fault f2: probability: must be a number between 0 and 1" in errors
+
+
+# ------------------------------------------------------------------------------------------ fixture headers
+def test_fixture_header_problems_are_all_reported():
+    from mockserver.fixtures.format import FixtureError, validate_fixture
+
+    doc = {"format": "autotask-mock/tenant@1", "description": " ", "rules": ["M-01", 3],
+           "tenant": {"zone": 0, "ci": -1, "clockFrozen": "no", "clock": "2026-02-30T00:00:00Z", "zoneName": 5,
+                      "colour": "red"},
+           "integrationCodes": ["X"], "records": {}}
+    with pytest.raises(FixtureError) as info:
+        validate_fixture(doc, "t.yaml")
+    errors = info.value.errors
+    for expected in ("t.yaml: description: must be a non-empty string",
+                     "t.yaml: rules: must be a list of rule ids (strings)",
+                     "t.yaml: tenant: field colour: unknown key (known: name, zoneName, zone, ci, clockFrozen, clock)",
+                     "t.yaml: tenant: field name: missing required key",
+                     "t.yaml: tenant: field zoneName: must be a string, got integer",
+                     "t.yaml: tenant: field zone: must be a positive integer, got 0",
+                     "t.yaml: tenant: field ci: must be a positive integer, got -1",
+                     "t.yaml: tenant: field clockFrozen: must be a boolean, got string",
+                     "t.yaml: tenant: field clock: '2026-02-30T00:00:00Z' is not a valid date-time"):
+        assert expected in errors, (expected, errors)

@@ -50,7 +50,7 @@ def busy_port() -> Iterator[int]:
 
 
 # ------------------------------------------------------------------------------------------ autotask-mock
-@pytest.mark.parametrize("command", [["serve"], ["demo", "--exit"]])
+@pytest.mark.parametrize("command", [["serve"], ["demo", "--exit"], ["serve", "--zones", "1"]])
 def test_port_in_use_names_the_port_and_suggests_port_0(command: list[str], busy_port: int) -> None:
     line = one_error_line(run("autotask-mock", *command, "--port", str(busy_port), "--fixture", str(BASIC)))
     assert f"port {busy_port}" in line and "already in use" in line and "--port 0" in line

@@ -24,9 +24,7 @@ def one_line(exc: click.UsageError) -> CliError:
     message = " ".join(exc.format_message().split())
     if exc.ctx is not None:
         message += f" (see '{exc.ctx.command_path} --help')"
-    error = CliError(message)
-    error.exit_code = exc.exit_code
-    return error
+    return CliError(message)  # exit status 2, as click gives usage errors
 
 
 def _is_help_request(exc: click.UsageError) -> bool:

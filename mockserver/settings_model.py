@@ -61,7 +61,7 @@ def settings_model() -> type[BaseModel]:
             continue
         default = f.default if f.default is not MISSING else None
         spec[f.name] = (hints[f.name], _field_info(f.name, default))
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         "MockSettings", __config__=ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True), **spec)
 
 

@@ -128,12 +128,12 @@ def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tu
         raise CliError(f"--set: {'; '.join(malformed)}")
     if not _is_loopback(host) and not config.admin_token:
         raise CliError("binding to a non-loopback address requires --admin-token "
-                                   "(the admin API must be protected)")
+                       "(the admin API must be protected)")
     return config
 
 
 def _create_app_or_exit(config: MockConfig):
-    """The app, or one error line (exit 1) for a fixture that is missing, unreadable or invalid."""
+    """The app, or one error line (exit 2) for a fixture that is missing, unreadable or invalid."""
     from mockserver.app import create_app
     from mockserver.state.tenant import FixtureLoadError
 

@@ -35,6 +35,8 @@ from conformance.report import (
     render_markdown,
     summary_line,
 )
+from mockserver._version import __version__
+from mockserver.cli_errors import OneLineErrorGroup
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_DIR = Path(".conformance")  # hypothesis example database (deep profile) and default scenario directory
@@ -134,7 +136,9 @@ def _profile_settings(profile: str, database_dir: Path) -> str:
     from hypothesis import settings
     from hypothesis.database import DirectoryBasedExampleDatabase
 
-    import conformance.plugin  # noqa: F401 - registers conformance-ci / conformance-deep
+    from conformance.plugin import register_profiles
+
+    register_profiles()  # conformance-ci / conformance-deep
 
     base = PROFILES[profile]
     name = f"{base}-runner"
@@ -222,7 +226,8 @@ def write_reports(run: Run, junit_xml: Path | None, report: Path | None) -> list
 
 
 # ------------------------------------------------------------------------------------------------ commands
-@click.group()
+@click.group(cls=OneLineErrorGroup)
+@click.version_option(__version__, prog_name="autotask-conformance")
 def main() -> None:
     """Conformance kit for Autotask <-> documentation-platform syncs (spec: sync-behaviour.md)."""
 

@@ -4,6 +4,8 @@
     # once the entry point is installed (pyproject: [project.entry-points.pytest11] conformance = "conformance.plugin"):
     pytest --pyargs conformance --sync-adapter=mypkg.adapter:make_adapter
 
+Installed, the plugin is silent and free in every other test run (see :func:`requested`).
+
     # an adapter in any language, served over the remote adapter protocol (always against the live mock):
     pytest --pyargs conformance --sync-adapter=http://127.0.0.1:8765
     # a Python adapter against the mock served over real HTTP instead of in-process interception:
@@ -23,43 +25,60 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import settings
 
-from conformance import profiles  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
-from conformance.adapter import AdapterFactory, load_factory
-from conformance.kill import SUITE_MODULES
+if TYPE_CHECKING:
+    from conformance.adapter import AdapterFactory
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SUITE_FILES = {PACKAGE_DIR / "suites" / f"{n}.py" for n in SUITE_MODULES}  # the same list the kill run uses
-SUITE_FILES.add(PACKAGE_DIR / "machine.py")
 DEFAULT = "conformance.adapter:reference_factory"
 LIVE_ENV = "CONFORMANCE_LIVE"
+ADAPTER_ENV = "SYNC_ADAPTER"
 
+# Silent and free until used: the package registers this plugin (pytest11) for everyone who installs it, so in
+# an unrelated test run it only declares its options. Nothing heavy is imported (hypothesis, the kit, an
+# adapter), no hypothesis profile is changed and no header is printed until the run asks for the kit - a
+# conformance option or environment variable, the ``conformance`` package among the arguments, or a suite
+# file reached by collection (tests/conformance/test_plugin_quiet.py proves it).
+_ACTIVE = pytest.StashKey[bool]()
+_FACTORY = pytest.StashKey["AdapterFactory"]()
+
+
+def suite_files() -> set[Path]:
+    """The files the kit collects: the suite modules of ``conformance.kill.SUITE_MODULES`` and machine.py."""
+    from conformance.kill import SUITE_MODULES
+
+    files = {PACKAGE_DIR / "suites" / f"{n}.py" for n in SUITE_MODULES}  # the same list the kill run uses
+    files.add(PACKAGE_DIR / "machine.py")
+    return files
+
+
+def register_profiles() -> None:
+    """The kit's hypothesis profiles (``conformance-ci``, ``conformance-deep``), imported only once the kit is used."""
+    import conformance.profiles  # noqa: F401 - registers them on import
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Autotask sync conformance suites")
     group.addoption("--sync-adapter", action="store", default=None, metavar="MODULE:FACTORY",
                     help="factory of the SyncAdapter under test, or the URL of a remote adapter "
-                         "(default: $SYNC_ADAPTER or the reference adapter)")
+                         f"(default: ${ADAPTER_ENV} or the reference adapter)")
     group.addoption("--live", action="store_true", default=False,
                     help="serve the mock over real HTTP on a loopback port instead of intercepting requests "
                          f"in-process (always on for remote adapters; also ${LIVE_ENV}=1)")
 
 
 def _spec(config: pytest.Config) -> str:
-    return config.getoption("--sync-adapter", default=None) or os.environ.get("SYNC_ADAPTER") or DEFAULT
-
-
-_FACTORY = pytest.StashKey[AdapterFactory]()
+    return config.getoption("--sync-adapter", default=None) or os.environ.get(ADAPTER_ENV) or DEFAULT
 
 
 def _factory(config: pytest.Config) -> AdapterFactory:
     """One factory per run (a remote one keeps its connection, its version check and its broken state)."""
     if _FACTORY not in config.stash:
+        from conformance.adapter import load_factory
+
         config.stash[_FACTORY] = load_factory(_spec(config))
     return config.stash[_FACTORY]
 
@@ -68,8 +87,34 @@ def _live(config: pytest.Config) -> bool:
     return bool(config.getoption("--live", default=False)) or os.environ.get(LIVE_ENV, "") not in ("", "0")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "conformance: a conformance-suite property (rule ids in its name)")
+def requested(config: pytest.Config) -> bool:
+    """Whether this run asked for the kit before collection: an option, an environment variable, or the
+    ``conformance`` package (``--pyargs conformance``, a path inside it) among the arguments."""
+    if config.getoption("--sync-adapter", default=None) or config.getoption("--live", default=False):
+        return True
+    if os.environ.get(ADAPTER_ENV) or os.environ.get(LIVE_ENV, "") not in ("", "0"):
+        return True
+    for arg in config.args:
+        name = str(arg).split("::", 1)[0]
+        if name == "conformance" or name.startswith("conformance."):
+            return True
+        try:
+            path = Path(name).resolve()
+        except OSError:
+            continue
+        if path == PACKAGE_DIR or PACKAGE_DIR in path.parents:
+            return True
+    return False
+
+
+def activate(config: pytest.Config) -> None:
+    """Set the kit up once: its hypothesis profile under CI, live or in-process mode, the adapter factory."""
+    if config.stash.get(_ACTIVE, False):
+        return
+    config.stash[_ACTIVE] = True
+    from hypothesis import settings
+
+    register_profiles()
     # hypothesis itself switches to its built-in "ci" profile (100 examples) when CI is set; the kit's CI profile
     # is the bounded one, unless the user chose a profile on the command line
     if os.environ.get("CI") and not config.getoption("hypothesis_profile", default=None) \
@@ -81,8 +126,17 @@ def pytest_configure(config: pytest.Config) -> None:
     machine.SyncMachine.factory = staticmethod(_factory(config))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance: a conformance-suite property (rule ids in its name)")
+    if requested(config):
+        activate(config)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
-    if file_path.resolve() in SUITE_FILES:
+    if file_path.suffix != ".py" or PACKAGE_DIR not in file_path.resolve().parents:
+        return None  # cheap exit for every file outside the kit
+    if file_path.resolve() in suite_files():
+        activate(parent.config)
         return pytest.Module.from_parent(parent, path=file_path)
     return None
 
@@ -93,7 +147,9 @@ def sync_adapter_factory(request: pytest.FixtureRequest) -> AdapterFactory:
     return _factory(request.config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.stash.get(_ACTIVE, False):
+        return None
     from conformance.world import live_mode
 
     mode = "live mock over HTTP" if live_mode(_factory(config)) else "in-process mock"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AdminClient", "MockConfig", "create_app", "current_mock", "mock_autotask"]
+from mockserver._version import __version__
+
+__all__ = ["__version__", "AdminClient", "MockConfig", "create_app", "current_mock", "mock_autotask"]
 
 _LAZY = {
     "mock_autotask": ("mockserver.intercept", "mock_autotask"),

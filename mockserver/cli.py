@@ -20,8 +20,11 @@ from typing import Any
 import click
 from rich.console import Console
 
+from mockserver._version import __version__
+from mockserver.cli_errors import CliError, OneLineErrorGroup
 from mockserver.config import MockConfig
 from mockserver.serving import build_server, stop_server
+from mockserver.settings_model import SettingsError
 
 __all__ = ["build_server", "main", "stop_server"]  # build_server / stop_server: mockserver.serving
 
@@ -76,9 +79,14 @@ def print_banner(app, base_url: str) -> None:
 
 def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...], host: str,
                 admin_token: str | None) -> MockConfig:
+    """The MockConfig of the command line; a bad ``--set`` or a missing token ends in ONE error line."""
     overrides: dict[str, Any] = {}
+    malformed: list[str] = []
     for item in settings:
-        key, _, raw = item.partition("=")
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            malformed.append(f"{item!r} is not KEY=VALUE")
+            continue
         try:
             overrides[key.strip()] = json.loads(raw)
         except ValueError:
@@ -86,31 +94,67 @@ def make_config(fixture: tuple[str, ...], external_url: str | None, settings: tu
     config = MockConfig(fixtures=list(fixture) or ["demo"], external_url=external_url, admin_token=admin_token)
     try:
         config = config.with_overrides(**overrides)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--set") from None
+    except SettingsError as exc:
+        raise CliError(f"--set: {'; '.join(malformed + exc.problems)}") from None
+    if malformed:
+        raise CliError(f"--set: {'; '.join(malformed)}")
     if not _is_loopback(host) and not config.admin_token:
-        raise click.UsageError("binding to a non-loopback address requires --admin-token (the admin API must be protected)")
+        raise CliError("binding to a non-loopback address requires --admin-token "
+                       "(the admin API must be protected)")
     return config
 
 
 def _create_app_or_exit(config: MockConfig):
+    """The app, or one error line (exit 2) for a fixture that is missing, unreadable or invalid."""
     from mockserver.app import create_app
     from mockserver.state.tenant import FixtureLoadError
 
     try:
         return create_app(config)
-    except FixtureLoadError as exc:
-        console.print(f"[red]{exc}[/]")
-        sys.exit(2)
-    except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/]")
-        sys.exit(2)
-    except ValueError as exc:  # FixtureError from the fixtures package (unknown name, unreadable file)
-        console.print(f"[red]{exc}[/]")
-        sys.exit(2)
+    except (FixtureLoadError, OSError, ValueError) as exc:  # ValueError: FixtureError (unknown name, bad file)
+        raise CliError(" ".join(str(exc).split())) from None
 
 
-@click.group()
+def _bind_or_exit(app, host: str, port: int, threads: int):
+    """:func:`build_server`, or one error line naming the port when it cannot be bound (in use, privileged)."""
+    try:
+        return build_server(app, host, port, threads)
+    except OSError as exc:
+        raise CliError(bind_error_message(host, port, exc)) from None
+
+
+def check_db_path(db: str) -> None:
+    """Refuse, in one line, a demo ``--db`` file the sync could not open or write (before anything starts)."""
+    import os
+
+    if db == ":memory:" or db.startswith("file:"):
+        return
+    parent = os.path.dirname(os.path.abspath(db))
+    if os.path.isdir(db):
+        raise CliError(f"--db {db!r} is a directory: give a file path (created if missing) or :memory:")
+    if not os.path.isdir(parent):
+        raise CliError(f"--db {db!r}: the directory {parent!r} does not exist (give a writable file path or :memory:)")
+    target = db if os.path.exists(db) else parent
+    if not os.access(target, os.W_OK):
+        raise CliError(f"--db {db!r} is read-only: make it writable, or give another file or :memory:")
+
+
+def bind_error_message(host: str, port: int, exc: OSError) -> str:
+    """Why ``host:port`` could not be bound, and what to try instead, in one line."""
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use: stop the program using it, choose another port "
+                f"with --port N, or use --port 0 to pick a free one")
+    if exc.errno == errno.EACCES:
+        return f"no permission to listen on port {port} on {host}: use a port above 1023, or --port 0"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: not an address of this machine (use --host 127.0.0.1)"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)"
+
+
+@click.group(cls=OneLineErrorGroup)
+@click.version_option(__version__, prog_name="autotask-mock")
 def main() -> None:
     """A stateful imitation of the Autotask PSA REST API."""
 
@@ -149,7 +193,7 @@ def serve(host: str, port: int, fixture: tuple[str, ...], external_url: str | No
         return
     config = make_config(fixture, external_url, settings, host, admin_token)
     app = _create_app_or_exit(config)
-    server = build_server(app, host, port, threads)
+    server = _bind_or_exit(app, host, port, threads)
     print_banner(app, f"http://{host}:{server.effective_port}")
     try:
         server.run()
@@ -164,9 +208,10 @@ def serve(host: str, port: int, fixture: tuple[str, ...], external_url: str | No
 def demo(host: str, port: int, fixture: tuple[str, ...], external_url: str | None, settings: tuple[str, ...],
          admin_token: str | None, threads: int, exit_after: bool, db: str) -> None:
     """Start the mock with the demo tenant and run the reference sync against it."""
+    check_db_path(db)
     config = make_config(fixture, external_url, settings, host, admin_token)
     app = _create_app_or_exit(config)
-    server = build_server(app, host, port, threads)
+    server = _bind_or_exit(app, host, port, threads)
     base_url = f"http://{host}:{server.effective_port}"
     thread = threading.Thread(target=server.run, name="autotask-mock", daemon=True)
     thread.start()

@@ -56,9 +56,9 @@ def _settings(items: tuple[str, ...]) -> dict[str, Any]:
 def record(upstream: str, host: str, port: int, output: Path, force: bool, keep_fields: tuple[str, ...],
            no_sanitize: bool, timeout: float, seed: int | None) -> None:
     """Run a recording proxy in front of UPSTREAM; on Ctrl-C / SIGTERM write the capture folder."""
-    from mockserver.serving import build_server, stop_server
     from mockserver.recording.capture import CaptureError, check_output, write_capture
     from mockserver.recording.proxy import RecordingProxy
+    from mockserver.serving import build_server, stop_server
 
     if not upstream.lower().startswith(("http://", "https://")):
         raise CommandError(f"--upstream: expected an http(s) URL, got {upstream!r}")

@@ -91,11 +91,13 @@ class MockConfig:
     console: bool = True
 
     def with_overrides(self, **overrides: Any) -> MockConfig:
-        known = {f.name for f in fields(self)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise ValueError(f"unknown mock settings: {', '.join(sorted(unknown))}")
-        return replace(self, **overrides)
+        """A copy with ``overrides`` applied after checking their declared types and allowed values.
+
+        Raises :class:`mockserver.settings_model.SettingsError` (a ValueError) naming every bad key and value.
+        """
+        from mockserver.settings_model import validate_settings
+
+        return replace(self, **validate_settings(overrides))
 
     def public_settings(self) -> dict[str, Any]:
         """Settings as JSON-friendly data (for the admin API and `serve --print-settings`)."""

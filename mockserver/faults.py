@@ -67,12 +67,10 @@ __all__ = ["DROP_HEADER", "DROP_VALUE", "FAULTS_KEY", "FaultInjector", "FaultRul
            "FaultRuleError", "drop_connection", "get_injector", "injected_response", "install", "is_dropped",
            "omit_records", "parse_rule", "truncate_body", "validate_fault_rules"]
 
+from mockserver.faults_model import ACTION_KEYS, MATCH_KEYS, RULE_KEYS  # noqa: F401 - re-exported
+
 FAULTS_KEY = "autotask_mock_faults"
 
-MATCH_KEYS = ("method", "path", "pathRegex", "entity", "kind", "tenant", "integrationCode", "userName",
-              "nth", "probability", "seed", "times")
-ACTION_KEYS = ("latency", "drop", "status", "body", "headers", "commit", "omitRecords", "truncate")
-RULE_KEYS = ("id", "description", *MATCH_KEYS, *ACTION_KEYS)
 
 
 def __getattr__(name: str) -> Any:
@@ -181,159 +179,37 @@ def _lower_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in raw.items()}
 
 
-def _positive_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-
-
 def parse_rule(raw: Any, *, rule_id: str, source: str = "admin", default_seed: int = 0) -> FaultRule:
-    """Validate one rule document and build a FaultRule; every problem is reported at once."""
-    if not isinstance(raw, Mapping):
-        raise FaultRuleError([f"a fault rule must be a mapping, got {type(raw).__name__}"])
-    problems: list[str] = []
-    known = {k.lower(): k for k in RULE_KEYS}
-    for key in raw:
-        if str(key).lower() not in known:
-            problems.append(f"unknown key {key!r} (known: {', '.join(RULE_KEYS)})")
-    r = _lower_keys(raw)
-    rule = FaultRule(id=str(r.get("id") or rule_id), raw=dict(raw), source=source)
+    """Validate one rule document (mockserver.faults_model, every problem at once) and build a FaultRule."""
+    from mockserver.faults_model import check_rule
 
-    method = r.get("method")
-    if method is not None and method != "*":
-        methods = [method] if isinstance(method, str) else method
-        if not isinstance(methods, list) or not all(isinstance(m, str) and m for m in methods):
-            problems.append("method: must be a method name or a list of them")
-        else:
-            rule.methods = frozenset(m.upper() for m in methods)
-    path = r.get("path")
-    if path is not None:
-        if not isinstance(path, str) or not path:
-            problems.append("path: must be a non-empty glob")
-        else:
-            glob = path.lower()
-            if not glob.startswith(("/", "*")):
-                glob = "*/" + glob
-            rule.path_glob = glob
-    regex = r.get("pathregex")
-    if regex is not None:
-        try:
-            rule.path_regex = re.compile(str(regex), re.IGNORECASE)
-        except re.error as exc:
-            problems.append(f"pathRegex: {exc}")
+    spec = check_rule(raw, rule_id)
+    rule = FaultRule(id=str(spec.id or rule_id), raw=dict(raw), source=source)
+    if spec.method is not None:
+        rule.methods = frozenset(m.upper() for m in ([spec.method] if isinstance(spec.method, str) else spec.method))
+    if spec.path is not None:
+        glob = spec.path.lower()
+        rule.path_glob = glob if glob.startswith(("/", "*")) else "*/" + glob
+    rule.path_regex = spec.pathregex
     for key, attr in (("entity", "entity"), ("kind", "kind"), ("tenant", "tenant"),
                       ("integrationcode", "integration_code"), ("username", "user_name")):
-        value = r.get(key)
+        value = getattr(spec, key)
         if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                problems.append(f"{known[key]}: must be a non-empty string")
-            else:
-                setattr(rule, attr, value.strip().lower())
-    nth = r.get("nth")
-    if nth is not None:
-        values = [nth] if isinstance(nth, int) and not isinstance(nth, bool) else nth
-        if not isinstance(values, list) or not values or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in values
-        ):
-            problems.append("nth: must be a positive integer or a list of them (1 = the first matching call)")
-        else:
-            rule.nth = frozenset(values)
-    probability = r.get("probability")
-    if probability is not None:
-        if not _positive_number(probability) or probability > 1:
-            problems.append("probability: must be a number between 0 and 1")
-        else:
-            rule.probability = float(probability)
-    seed = r.get("seed", default_seed)
+            setattr(rule, attr, value.lower())
+    if spec.nth is not None:
+        rule.nth = frozenset([spec.nth] if isinstance(spec.nth, int) else spec.nth)
+    rule.probability = spec.probability
+    seed = default_seed if spec.seed is None and "seed" not in _lower_keys(raw) else spec.seed
     rule.rng = random.Random(f"{seed}:{rule.id}")
-    times = r.get("times")
-    if times is not None:
-        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
-            problems.append("times: must be a positive integer (omit it for 'until cleared')")
-        else:
-            rule.times = times
-
-    latency = r.get("latency")
-    if latency is not None:
-        if not _positive_number(latency):
-            problems.append("latency: must be a non-negative number of seconds")
-        else:
-            rule.latency = float(latency)
-    drop = r.get("drop", False)
-    if not isinstance(drop, bool):
-        problems.append("drop: must be true or false")
-    else:
-        rule.drop = drop
-    status = r.get("status")
-    if status is not None:
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            problems.append("status: must be an HTTP status code (100-599)")
-        else:
-            rule.status = status
-    rule.body = r.get("body")
-    headers = r.get("headers") or {}
-    if not isinstance(headers, Mapping):
-        problems.append("headers: must be a mapping of header name to value")
-    else:
-        rule.headers = {str(k): str(v) for k, v in headers.items()}
-    if (rule.body is not None or headers) and rule.status is None:
-        problems.append("body / headers: only meaningful together with status")
-    commit = r.get("commit", False)
-    if not isinstance(commit, bool):
-        problems.append("commit: must be true or false")
-    else:
-        rule.commit = commit
-    if rule.drop and rule.status is not None:
-        problems.append("drop and status cannot be combined (a dropped connection has no status)")
-
-    omit = r.get("omitrecords")
-    if omit is not None:
-        if isinstance(omit, int) and not isinstance(omit, bool):
-            omit = {"count": omit}
-        if not isinstance(omit, Mapping):
-            problems.append("omitRecords: must be a count or a mapping with count, ids or fraction")
-        else:
-            o = _lower_keys(omit)
-            spec: dict[str, Any] = {}
-            if "count" in o:
-                if not isinstance(o["count"], int) or isinstance(o["count"], bool) or o["count"] < 1:
-                    problems.append("omitRecords.count: must be a positive integer")
-                spec["count"] = o["count"]
-            if "ids" in o:
-                if not isinstance(o["ids"], list) or not all(isinstance(i, int) for i in o["ids"]):
-                    problems.append("omitRecords.ids: must be a list of record ids")
-                spec["ids"] = o["ids"]
-            if "fraction" in o:
-                if not _positive_number(o["fraction"]) or o["fraction"] > 1:
-                    problems.append("omitRecords.fraction: must be a number between 0 and 1")
-                spec["fraction"] = o["fraction"]
-            if not spec or set(o) - {"count", "ids", "fraction"}:
-                problems.append("omitRecords: give exactly the keys count, ids or fraction")
-            rule.omit = spec
-    truncate = r.get("truncate")
-    if truncate is not None and truncate is not False:
-        if truncate is True:
-            truncate = {"fraction": 0.5}
-        elif _positive_number(truncate):
-            truncate = {"fraction": truncate} if truncate < 1 else {"bytes": int(truncate)}
-        if not isinstance(truncate, Mapping):
-            problems.append("truncate: must be true, a fraction, a byte count or {bytes|fraction, keepLength}")
-        else:
-            t = _lower_keys(truncate)
-            spec = {"keepLength": bool(t.get("keeplength", False))}
-            if "bytes" in t:
-                if not isinstance(t["bytes"], int) or t["bytes"] < 0:
-                    problems.append("truncate.bytes: must be a non-negative integer")
-                spec["bytes"] = t["bytes"]
-            elif "fraction" in t:
-                if not _positive_number(t["fraction"]) or t["fraction"] >= 1:
-                    problems.append("truncate.fraction: must be a number in [0, 1)")
-                spec["fraction"] = t["fraction"]
-            else:
-                spec["fraction"] = 0.5
-            rule.truncate = spec
-    if not (rule.latency or rule.drop or rule.status is not None or rule.omit is not None or rule.truncate is not None):
-        problems.append("a fault rule needs an action: latency, drop, status, omitRecords or truncate")
-    if problems:
-        raise FaultRuleError([f"fault {rule.id}: {p}" for p in problems])
+    rule.times = spec.times
+    rule.latency = spec.latency or 0.0
+    rule.drop = spec.drop
+    rule.status = spec.status
+    rule.body = spec.body
+    rule.headers = {str(k): str(v) for k, v in spec.headers.items()}
+    rule.commit = spec.commit
+    rule.omit = spec.omitrecords.spec() if spec.omitrecords is not None else None
+    rule.truncate = spec.truncate.spec() if spec.truncate is not None else None
     return rule
 
 

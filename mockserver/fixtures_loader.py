@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("mockserver.snapshot")
-REPO_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-PACKAGED_FIXTURES = Path(__file__).resolve().parent / "_fixtures"
-
-
-def fixtures_dir() -> Path:
-    return REPO_FIXTURES if REPO_FIXTURES.is_dir() else PACKAGED_FIXTURES
 
 
 def read_fixture(name_or_path: Any) -> tuple[dict[str, Any], str]:
+    """The fixture document and where it came from: a parsed document (``generate:`` expanded), a scenario or
+    tenant name, or a file path (mockserver.fixtures.scenarios resolves names and paths)."""
     from mockserver.fixtures.scenarios import expand_fixture, resolve_fixture
 
     if isinstance(name_or_path, Mapping):
@@ -44,12 +39,12 @@ def _snapshot_slot(item: Any, config):
     """The snapshot cache slot of a fixture given by name or path (None: not cached, see mockserver.snapshot)."""
     if isinstance(item, Mapping) or not config.snapshot_cache:
         return None
-    try:
-        from mockserver.fixtures.scenarios import fixture_path
-        from mockserver.snapshot import slot_for
+    from mockserver.fixtures.scenarios import fixture_path
+    from mockserver.snapshot import slot_for
 
+    try:
         return slot_for(fixture_path(str(item)), config)
-    except (ImportError, ValueError, OSError):
+    except (ValueError, OSError):
         return None  # unknown names fail with the normal loader's message
 
 

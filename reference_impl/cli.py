@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from mockserver._version import __version__
+from mockserver.cli_errors import OneLineErrorGroup
 from reference_impl.client import AutotaskError
 from reference_impl.docstore import DocStore
 from reference_impl.sync import NotConnectedError, RecordActionError, SettingsError, SyncService
@@ -64,9 +67,30 @@ def _errors() -> Iterator[None]:
         _fail("refused", str(exc))
     except PermissionError as exc:
         _fail("role", str(exc))
+    except sqlite3.Error as exc:
+        _fail("database", database_error_message(click.get_current_context().find_root().params.get("db"), exc))
 
 
-@click.group()
+def database_error_message(db: str | None, exc: sqlite3.Error) -> str:
+    """One line saying why the documentation store ``--db`` cannot be used, and what to do about it."""
+    text = str(exc)
+    low = text.lower()
+    if "unable to open" in low:
+        parent = os.path.dirname(os.path.abspath(db or ".")) or "."
+        why = "its directory does not exist" if not os.path.isdir(parent) else "it cannot be created or read there"
+        return f"cannot open the documentation store --db {db!r}: {why} (give a writable file path or :memory:)"
+    if "readonly" in low or "read-only" in low:
+        return f"the documentation store --db {db!r} is read-only: make the file and its directory writable"
+    if "locked" in low or "busy" in low:
+        return (f"the documentation store --db {db!r} is locked by another process: wait for it to finish "
+                "or use another --db file")
+    if "not a database" in low or "malformed" in low:
+        return f"--db {db!r} is not a usable SQLite database ({text}): give another file"
+    return f"the documentation store --db {db!r} failed: {text}"
+
+
+@click.group(cls=OneLineErrorGroup)
+@click.version_option(__version__, prog_name="autotask-sync")
 @click.option("--db", envvar="AUTOTASK_SYNC_DB", default=DEFAULT_DB, show_default=True,
               help="Documentation store (SQLite file, or :memory:).")
 @click.pass_context
@@ -261,12 +285,24 @@ def _print_outcome(out: dict[str, Any] | None) -> None:
 
 
 def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+    """``--set FIELD=VALUE`` pairs; a malformed pair ends in one error line listing every bad one."""
     out: dict[str, Any] = {}
+    problems: list[str] = []
     for item in values:
-        if "=" not in item:
-            raise click.BadParameter(f"expected FIELD=VALUE, got {item!r}", param_hint="--set")
-        k, v = item.split("=", 1)
-        out[k.strip()] = None if v == "" else (int(v) if k.strip() == "organization_id" else v)
+        k, sep, v = item.partition("=")
+        key = k.strip()
+        if not sep or not key:
+            problems.append(f"expected FIELD=VALUE, got {item!r}")
+            continue
+        if key == "organization_id" and v != "":
+            try:
+                out[key] = int(v)
+            except ValueError:
+                problems.append(f"organization_id={v!r}: must be an organization id (an integer)")
+            continue
+        out[key] = None if v == "" else v
+    if problems:
+        _fail("usage", "--set: " + "; ".join(problems))
     return out
 
 

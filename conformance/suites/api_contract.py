@@ -347,9 +347,16 @@ class ApiContract:
         # Scenarios start with a create: schemathesis would also start them with PATCH/PUT/DELETE of random
         # ids when it cannot tell that creates succeed (references to Resources nobody creates), and those
         # only repeat what the operations phase covers.
-        hidden = self._non_create_roots(base)
+        roots = self._roots_by_rule(base)
+        hidden = self._non_create_roots(base, roots)
+        create_roots = frozenset(label for label in roots.values() if self._is_create(label))
 
         class ContractStateMachine(base):  # type: ignore[misc, valid-type]
+            def __init__(self) -> None:
+                super().__init__()
+                if hidden:  # the transition controller starts scenarios from the remaining (create) roots only
+                    self.control.roots = create_roots
+
             def setup(self) -> None:
                 if suite.settings.reset is not None:
                     suite.settings.reset()
@@ -376,24 +383,25 @@ class ApiContract:
             setattr(ContractStateMachine, name, None)  # no longer a hypothesis rule
         if hidden:
             ContractStateMachine.root_rules = frozenset(base.root_rules) - set(hidden)
-            ContractStateMachine._root_labels = frozenset(
-                label for label in base._root_labels  # type: ignore[attr-defined]  # schemathesis-private
-                if self._is_create(label))
         return ContractStateMachine
 
     def _is_create(self, label: str) -> bool:
         method, _, path = label.partition(" ")
         return self.index.operation(path, method).kind == "create"
 
-    def _non_create_roots(self, machine) -> list[str]:
+    def _roots_by_rule(self, machine) -> dict[str, str]:
+        """Root rule name -> operation label, from the public ``root_rules`` (schemathesis names a root rule
+        ``RANDOM -> <label>``, normalised), not from the machine's private attributes."""
         from schemathesis.generation.stateful.state_machine import normalize_name
 
-        labels = list(getattr(machine, "_root_labels", ()))
-        if not any(self._is_create(label) for label in labels):
+        rules = set(getattr(machine, "root_rules", ()))
+        names = {normalize_name(f"RANDOM -> {op.label}"): op.label for op in self.operations()}
+        return {name: label for name, label in names.items() if name in rules}
+
+    def _non_create_roots(self, machine, roots: dict[str, str]) -> list[str]:
+        if not any(self._is_create(label) for label in roots.values()):
             return []
-        names = {normalize_name(f"RANDOM -> {label}"): label for label in labels}
-        return [name for name, label in names.items()
-                if not self._is_create(label) and name in getattr(machine, "root_rules", ())]
+        return [name for name, label in roots.items() if not self._is_create(label)]
 
     def prepare_stateful_case(self, case, tracker: ConsistencyTracker | None = None) -> None:
         """Repair a stateful step's request: valid parent for child creates, valid write bodies."""

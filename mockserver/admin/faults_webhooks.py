@@ -90,7 +90,7 @@ def register_faults_admin(app, ctx, injector) -> None:
         try:
             rules = injector.all_rules(tenants(), tenant)
         except FaultRuleError as exc:
-            return _json({"error": str(exc), "problems": exc.problems}, 400)
+            return _json({"errors": exc.problems, "error": str(exc), "problems": exc.problems}, 400)
         return _json({"faults": [r.view() for r in rules]})
 
     @bp.post("")
@@ -117,7 +117,8 @@ def register_faults_admin(app, ctx, injector) -> None:
         if problems:
             for rule in added:  # all or nothing
                 injector.remove([], rule.id)
-            return _json({"error": "invalid fault rule(s)", "problems": problems}, 400)
+            # Autotask-shaped: {"errors": [...]} lists every problem (kept under "problems" for older clients)
+            return _json({"errors": problems, "error": "invalid fault rule(s)", "problems": problems}, 400)
         return _json({"faults": [r.view() for r in added]}, 201)
 
     @bp.delete("")

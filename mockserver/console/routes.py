@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from mockserver.context import MockContext, get_context
 from mockserver.console import browse
 from mockserver.console.access import COOKIE_NAME, access_for, check_request, try_token
 from mockserver.console.gauges import thread_use, threshold_gauge
@@ -25,6 +24,7 @@ from mockserver.console.journal_view import (
     explain_expectation,
     pretty_body,
 )
+from mockserver.context import MockContext, get_context
 from mockserver.journal import get_journal
 from mockserver.state.tenant import TenantState
 

@@ -197,7 +197,12 @@ def serve_zones(zones: int, fixtures: Sequence[Any], *, host: str, port: int, th
         cluster = ZoneCluster(zones, fixtures, host=host, port=port, threads=threads, settings=settings,
                               external_url=external_url, admin_token=admin_token)
         cluster.start()
-    except (ValueError, ZoneStartError, OSError) as exc:
+    except OSError as exc:  # the main port: in use, privileged, not an address of this machine
+        from mockserver.cli import bind_error_message
+
+        console.print(f"Error: {bind_error_message(host, port, exc)}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except (ValueError, ZoneStartError) as exc:
         console.print(f"[red]{exc}[/]")
         sys.exit(2)
 

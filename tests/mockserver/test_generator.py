@@ -15,7 +15,6 @@ from mockserver.fixtures.generator import (
     API_RESOURCE_ID,
     DEFAULT_NOW,
     generate_tenant,
-    main_generate,
 )
 
 MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}$")
@@ -241,20 +240,29 @@ def test_protected_udf_present(tenant):
 # ------------------------------------------------------------------ command line
 
 
-def test_main_generate_writes_a_valid_file(tmp_path, capsys):
+def test_generate_command_writes_a_valid_file(tmp_path):
+    """``autotask-mock generate`` (the click CLI, the only one) writes what generate_tenant returns."""
+    from click.testing import CliRunner
+
+    from mockserver.cli import main
+
+    runner = CliRunner()
     out = tmp_path / "t.json"
-    assert main_generate(["--seed", "4", "--companies", "5", "--cis", "30", "--contacts-per-company", "1-2", "-o", str(out)]) == 0
+    args = ["generate", "--seed", "4", "--companies", "5", "--cis", "30", "--contacts-per-company", "1-2"]
+    assert runner.invoke(main, [*args, "-o", str(out)]).exit_code == 0
     doc = load_fixture_file(out)
     validate_fixture(doc, out.name)
     assert len(doc["records"]["ConfigurationItems"]) == 30
     assert doc == generate_tenant(seed=4, companies=5, cis=30, contacts_per_company=(1, 2))
     yaml_out = tmp_path / "t.yaml"
-    assert main_generate(["--seed", "4", "--companies", "5", "--cis", "30", "--contacts-per-company", "1-2", "-o", str(yaml_out)]) == 0
+    assert runner.invoke(main, [*args, "-o", str(yaml_out)]).exit_code == 0
     assert load_fixture_file(yaml_out) == doc
-    assert main_generate(["--companies", "2", "--cis", "3", "--tickets", "1", "--name", "cli", "--now", "2025-01-01T00:00:00Z"]) == 0
-    printed = json.loads(capsys.readouterr().out)
+    result = runner.invoke(main, ["generate", "--companies", "2", "--cis", "3", "--tickets", "1", "--name", "cli",
+                                  "--now", "2025-01-01T00:00:00Z"])
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
     assert printed["tenant"]["name"] == "cli" and printed["tenant"]["clock"] == "2025-01-01T00:00:00Z"
-    assert main_generate(["--companies", "0"]) == 2
+    assert runner.invoke(main, ["generate", "--companies", "0"]).exit_code == 2
 
 
 def test_generated_fixture_errors_are_reported_like_any_other():

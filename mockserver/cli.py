@@ -23,7 +23,7 @@ from rich.console import Console
 from mockserver._version import __version__
 from mockserver.cli_errors import CliError, OneLineErrorGroup
 from mockserver.config import MockConfig
-from mockserver.serving import build_server, stop_server
+from mockserver.serving import bind_error_message, build_server, stop_server
 from mockserver.settings_model import SettingsError
 
 __all__ = ["build_server", "main", "stop_server"]  # build_server / stop_server: mockserver.serving
@@ -137,20 +137,6 @@ def check_db_path(db: str) -> None:
     target = db if os.path.exists(db) else parent
     if not os.access(target, os.W_OK):
         raise CliError(f"--db {db!r} is read-only: make it writable, or give another file or :memory:")
-
-
-def bind_error_message(host: str, port: int, exc: OSError) -> str:
-    """Why ``host:port`` could not be bound, and what to try instead, in one line."""
-    import errno
-
-    if exc.errno == errno.EADDRINUSE:
-        return (f"port {port} on {host} is already in use: stop the program using it, choose another port "
-                f"with --port N, or use --port 0 to pick a free one")
-    if exc.errno == errno.EACCES:
-        return f"no permission to listen on port {port} on {host}: use a port above 1023, or --port 0"
-    if exc.errno == errno.EADDRNOTAVAIL:
-        return f"cannot listen on {host}: not an address of this machine (use --host 127.0.0.1)"
-    return f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)"
 
 
 @click.group(cls=OneLineErrorGroup)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from mockserver.clock import Clock
+from mockserver.settings_model import validate_settings
 
 
 @dataclass
@@ -95,9 +96,7 @@ class MockConfig:
 
         Raises :class:`mockserver.settings_model.SettingsError` (a ValueError) naming every bad key and value.
         """
-        from mockserver.settings_model import validate_settings
-
-        return replace(self, **validate_settings(overrides))
+        return replace(self, **validate_settings(type(self), overrides))
 
     def public_settings(self) -> dict[str, Any]:
         """Settings as JSON-friendly data (for the admin API and `serve --print-settings`)."""

@@ -67,7 +67,7 @@ __all__ = ["DROP_HEADER", "DROP_VALUE", "FAULTS_KEY", "FaultInjector", "FaultRul
            "FaultRuleError", "drop_connection", "get_injector", "injected_response", "install", "is_dropped",
            "omit_records", "parse_rule", "truncate_body", "validate_fault_rules"]
 
-from mockserver.faults_model import ACTION_KEYS, MATCH_KEYS, RULE_KEYS  # noqa: F401 - re-exported
+from mockserver.faults_model import ACTION_KEYS, MATCH_KEYS, RULE_KEYS, FaultRuleError  # noqa: F401 - re-exported
 
 FAULTS_KEY = "autotask_mock_faults"
 
@@ -81,12 +81,6 @@ def __getattr__(name: str) -> Any:
 
         return DroppedConnection
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class FaultRuleError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 # ------------------------------------------------------------------ rules

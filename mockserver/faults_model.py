@@ -25,6 +25,14 @@ from pydantic import (
     model_validator,
 )
 
+
+class FaultRuleError(ValueError):
+    """A fault rule the injector cannot run: ``problems`` holds one line per bad key or value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
 MATCH_KEYS = ("method", "path", "pathRegex", "entity", "kind", "tenant", "integrationCode", "userName",
               "nth", "probability", "seed", "times")
 ACTION_KEYS = ("latency", "drop", "status", "body", "headers", "commit", "omitRecords", "truncate")
@@ -188,8 +196,6 @@ def _problem(error: Any) -> tuple[str, str]:
 
 def check_rule(raw: Any, rule_id: str) -> RuleModel:
     """The validated, normalised rule; :class:`~mockserver.faults.FaultRuleError` naming every problem."""
-    from mockserver.faults import FaultRuleError
-
     if not isinstance(raw, Mapping):
         raise FaultRuleError([f"a fault rule must be a mapping, got {type(raw).__name__}"])
     problems = [f"unknown key {key!r} (known: {', '.join(RULE_KEYS)})" for key in raw

@@ -40,3 +40,17 @@ def stop_server(server, thread: threading.Thread | None = None, timeout: float =
     else:
         server.close()
     server.task_dispatcher.shutdown()
+
+
+def bind_error_message(host: str, port: int, exc: OSError) -> str:
+    """Why ``host:port`` could not be bound, and what to try instead, in one line."""
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use: stop the program using it, choose another port "
+                f"with --port N, or use --port 0 to pick a free one")
+    if exc.errno == errno.EACCES:
+        return f"no permission to listen on port {port} on {host}: use a port above 1023, or --port 0"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: not an address of this machine (use --host 127.0.0.1)"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)"

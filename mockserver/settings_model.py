@@ -50,13 +50,12 @@ def _field_info(name: str, default: Any) -> Any:
 
 
 @cache
-def settings_model() -> type[BaseModel]:
-    """The pydantic model of every settable MockConfig field (built from its annotations, so never out of date)."""
-    from mockserver.config import MockConfig
-
-    hints = typing.get_type_hints(MockConfig)
+def settings_model(config_cls: type) -> type[BaseModel]:
+    """The pydantic model of every settable field of the config dataclass (``MockConfig``, passed in by
+    mockserver.config so this module never imports it back), built from its annotations: never out of date."""
+    hints = typing.get_type_hints(config_cls)
     spec: dict[str, Any] = {}
-    for f in fields(MockConfig):
+    for f in fields(config_cls):
         if f.name in _NOT_SETTABLE:
             continue
         default = f.default if f.default is not MISSING else None
@@ -65,13 +64,13 @@ def settings_model() -> type[BaseModel]:
         "MockSettings", __config__=ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True), **spec)
 
 
-def known_settings() -> list[str]:
-    return sorted(settings_model().model_fields)
+def known_settings(config_cls: type) -> list[str]:
+    return sorted(settings_model(config_cls).model_fields)
 
 
-def allowed_values(name: str) -> str:
+def allowed_values(config_cls: type, name: str) -> str:
     """What a setting accepts, in words: its allowed values, or its type and range."""
-    info = settings_model().model_fields[name]
+    info = settings_model(config_cls).model_fields[name]
     hint = info.annotation
     if get_origin(hint) is typing.Literal:
         return "allowed values are " + ", ".join(repr(v) if isinstance(v, str) else str(v) for v in get_args(hint))
@@ -102,17 +101,17 @@ def _plural(hint: Any) -> str:
     return {bool: "booleans", int: "integers", float: "numbers", str: "strings"}.get(hint, "values")
 
 
-def validate_settings(overrides: Mapping[str, Any]) -> dict[str, Any]:
+def validate_settings(config_cls: type, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The overrides with their declared types applied; :class:`SettingsError` naming every problem."""
-    model = settings_model()
+    model = settings_model(config_cls)
     problems: list[str] = []
     for key in overrides:
         if key in _NOT_SETTABLE:
             problems.append(f"{key}: not a setting (pass MockConfig({key}=...) instead)")
         elif key not in model.model_fields:
-            close = difflib.get_close_matches(str(key), known_settings(), n=1)
+            close = difflib.get_close_matches(str(key), known_settings(config_cls), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            problems.append(f"unknown setting {key!r} ({hint}known: {', '.join(known_settings())})")
+            problems.append(f"unknown setting {key!r} ({hint}known: {', '.join(known_settings(config_cls))})")
     checked = {k: v for k, v in overrides.items() if k in model.model_fields}
     try:
         validated = model.model_validate(checked)
@@ -121,7 +120,7 @@ def validate_settings(overrides: Mapping[str, Any]) -> dict[str, Any]:
         for error in exc.errors():
             key = str(error["loc"][0]) if error["loc"] else "?"
             bad.setdefault(key, overrides.get(key))
-        problems.extend(f"{key}={value!r}: {allowed_values(key)}" for key, value in bad.items())
+        problems.extend(f"{key}={value!r}: {allowed_values(config_cls, key)}" for key, value in bad.items())
         validated = None
     if problems:
         raise SettingsError(problems)

@@ -198,7 +198,7 @@ def serve_zones(zones: int, fixtures: Sequence[Any], *, host: str, port: int, th
                               external_url=external_url, admin_token=admin_token)
         cluster.start()
     except OSError as exc:  # the main port: in use, privileged, not an address of this machine
-        from mockserver.cli import bind_error_message
+        from mockserver.serving import bind_error_message
 
         console.print(f"Error: {bind_error_message(host, port, exc)}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)

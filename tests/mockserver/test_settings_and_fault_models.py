@@ -19,7 +19,7 @@ def test_a_literal_setting_rejects_a_value_outside_its_allowed_values():
 
 def test_every_bad_key_and_value_is_reported_in_one_message():
     with pytest.raises(SettingsError) as info:
-        validate_settings({"unknown_fields": "maybe", "max_page_size": 0, "item_url_writes": "yes",
+        validate_settings(MockConfig, {"unknown_fields": "maybe", "max_page_size": 0, "item_url_writes": "yes",
                            "latency_tiers": [[50, "x"]], "max_page_sise": 5})
     text = str(info.value)
     assert text.startswith("invalid mock settings: ")
@@ -41,10 +41,10 @@ def test_valid_overrides_keep_their_values_and_fill_declared_types():
 
 def test_every_public_setting_is_settable_and_described():
     public = MockConfig().public_settings()
-    assert set(public) <= set(known_settings())
+    assert set(public) <= set(known_settings(MockConfig))
     assert MockConfig().with_overrides(**public).public_settings() == public  # zone workers round-trip them
-    for name in known_settings():
-        assert allowed_values(name)
+    for name in known_settings(MockConfig):
+        assert allowed_values(MockConfig, name)
 
 
 def test_the_clock_is_not_a_setting():

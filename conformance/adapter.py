@@ -90,6 +90,7 @@ CAPABILITIES = frozenset({
     "pause",  # P-14, D-01
     "disconnect",  # D-02, D-03, M-16
     "delete_all",  # D-04, D-07
+    "delete_all_gate",  # disconnect(mode="delete_unenabled"): Option 2 asked for before support enabled it (D-04)
     "status_filter",  # status_filter_options / records_with_status: the list view's Sync Status filter (ST-06)
     "status_log",  # integration_status / logs: the Active Integrations status column and the sync log (ST-01/02)
     "ad_contacts",  # create_record(..., via="ad"): a contact discovered by Network Glue / Active Directory (P-10)
@@ -161,7 +162,10 @@ class SyncAdapter(Protocol):
     def resume(self) -> None: ...
 
     def disconnect(self, mode: str) -> None:
-        """``mode`` = "keep" (Option 1, D-02) or "delete" (Option 2, D-04)."""
+        """``mode`` = "keep" (Option 1, D-02) or "delete" (Option 2, D-04, enabled by support first when the product
+        gates it). Capability ``delete_all_gate`` (protocol 1.1): ``mode="delete_unenabled"`` asks for Option 2
+        *without* support having enabled it; D-04 ("It has to be enabled by support first") requires a
+        :class:`Refused` and no change."""
 
     def status_filter_options(self, kind: str) -> list[str]:
         """``status_filter``: the Sync Status filter options of the list view, drawn from :data:`LINK_STATES` (and
@@ -226,6 +230,8 @@ class ReferenceAdapter:
                 caps.add(cap)
         if "disconnect" in caps:
             caps.add("delete_all")
+            if callable(getattr(SyncService, "enable_delete_all", None)):
+                caps.add("delete_all_gate")
         if callable(getattr(SyncService, "status_filter_options", None)):
             caps.add("status_filter")
         if callable(getattr(SyncService, "logs", None)) and callable(getattr(SyncService, "status", None)):
@@ -355,6 +361,10 @@ class ReferenceAdapter:
         self._call("resume")
 
     def disconnect(self, mode: str) -> None:
+        if mode == "delete_unenabled":  # D-04: Option 2 before support enabled it (must be refused)
+            self._require("delete_all_gate")
+            self._call("disconnect", "delete_all")
+            return
         self._require("disconnect" if mode == "keep" else "delete_all")
         if mode == "delete":
             if hasattr(self.svc, "enable_delete_all"):

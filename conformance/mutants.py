@@ -1073,3 +1073,17 @@ KIT_SURV_MUTANTS = (
            ("test_FMG1_a_queue_renamed_by_an_admin_renames_the_board_on_the_next_full_pass",), ""),
 )
 MUTANTS.update({m.name: m for m in KIT_SURV_MUTANTS})
+
+
+class DeleteAllWithoutEnabling(MutantAdapter):
+    """Runs Option 2 whether or not support enabled it (D-04: "It has to be enabled by support first")."""
+
+    def disconnect(self, mode: str) -> None:
+        super().disconnect("delete" if mode == "delete_unenabled" else mode)
+
+
+KIT_SURV_MUTANTS += (
+    Mutant("delete_all_without_enabling", DeleteAllWithoutEnabling, ("D-04",),
+           ("test_D04_option2_is_refused_until_support_enables_it",), "§16.8"),
+)
+MUTANTS.update({m.name: m for m in KIT_SURV_MUTANTS})

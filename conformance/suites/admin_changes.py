@@ -12,6 +12,8 @@ Written from the spec's rule text for the last survivors of ``bench/mutation.py`
   adapter that does not, the property is skipped.
 * **§3.5 Queue → Board / FM-G1** — an admin renames a queue; the next full pass overwrites every synced ticket's
   Board with the queue's Autotask name as it is now (the PSA wins on every pull).
+* **D-04** — Option 2 "has to be enabled by support first": asked for before that (capability ``delete_all_gate``,
+  protocol 1.1), it is refused and changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from conformance import at_admin
 from conformance.suites._common import checked, prop
 from conformance.world import QUEUES, base_settings, world
 
-RULES = ["O-01", "O-04", "O-05", "O-08", "FM-O2", "FM-G1", "§3.5"]
+RULES = ["O-01", "O-04", "O-05", "O-08", "FM-O2", "FM-G1", "§3.5", "D-04", "D-07", "Q18"]
 
 _ENTITY_KIND = {"CompanyLocations": "location", "Contacts": "contact", "ConfigurationItems": "configuration",
                 "Tickets": "ticket"}
@@ -164,3 +166,37 @@ def test_FMG1_a_queue_renamed_by_an_admin_renames_the_board_on_the_next_full_pas
             assert got == want, (f"FM-G1/§3.5: the admin renamed queue {queue!r} to {label!r}; after a full pass "
                                  f"ticket {pid}'s Board should be {want!r}, got {got!r}")
         checked()
+
+
+_GATE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}],
+         "contacts": [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee"}],
+         "cis": [{"id": 100001, "company": 1002, "serial": "SN-1", "type": 1}], "locations": [], "tickets": [],
+         "docs": []}
+
+
+@prop(rules=["D-04", "D-07", "Q18"], needs={"delete_all_gate"}, max_examples=2, full_pass=st.booleans())
+def test_D04_option2_is_refused_until_support_enables_it(factory: Any, full_pass: bool) -> None:
+    """D-04: Option 2 ("Permanently delete all data including all related/child records") "has to be enabled by
+    support first". Asked for before that, it is refused and deletes, unlinks and changes nothing; the records keep
+    syncing. Once enabled, Option 2 deletes the linked organizations with their children (D-07)."""
+    from conformance.adapter import Refused
+
+    with world(factory, _GATE, base_settings()) as w:
+        w.pass_ok()
+        before = {k: sorted((str(r["id"]), repr(r["link"])) for r in w.records(k))
+                  for k in ("organization", "contact", "configuration")}
+        assert before["organization"], "M-07/CR-01: the in-scope companies were not linked"
+        try:
+            w.adapter.disconnect("delete_unenabled")
+            refused = False
+        except Refused:
+            refused = True
+        assert refused, "D-04: Option 2 was carried out although support had not enabled it (no refusal)"
+        after = {k: sorted((str(r["id"]), repr(r["link"])) for r in w.records(k)) for k in before}
+        assert after == before, f"D-04: Option 2 before support enabled it changed the documentation: {after}"
+        checked()
+        w.pass_ok(full=full_pass)
+        w.must_link("organization", 1001)
+        w.adapter.disconnect("delete")
+        left = [r for r in w.records("organization") if r["link"] is not None]
+        assert not left, f"D-04/D-07: enabled Option 2 left linked organizations: {left}"

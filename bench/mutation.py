@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13, help="sampling seed (default 13)")
     ap.add_argument("--profile", choices=sorted(PROFILES), default="ci")
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=None, help="seconds per mutant (default ci 300, deep 3600)")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per mutant (default ci 900, deep 5400)")
     ap.add_argument("--survivors-of", choices=sorted(PROFILES), default=None,
                     help="run only the sampled mutants that survived (or timed out) in that profile's last results; "
                          "the others are carried over as killed there")

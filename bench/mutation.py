@@ -34,6 +34,11 @@ So this script uses cosmic-ray only for what it is good at, its operators over t
   then the ones that killed most overall (learned from the cache), then the rest.
 * **Equivalent** mutants are listed with a one-line reason in ``bench/mutation_equivalent.yaml``; they are not
   run and are left out of the kill rate.
+* **Unspecified** mutants (``bench/mutation_unspecified.yaml``) change something a user *can* see — a log line's
+  text or statistics, progress numbers, an error message's wording, the name of an unsynced location — where the
+  spec states no behaviour, so no property can be written without inventing an oracle. Each names the spec passage
+  that leaves it open. They are not run, are reported separately, and are left out of the kill rate; the report also
+  prints the rate counting them as survivors, so nothing is hidden.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 CACHE = RESULTS / "mutation-cache.json"
 EQUIVALENT = ROOT / "bench" / "mutation_equivalent.yaml"
+UNSPECIFIED = ROOT / "bench" / "mutation_unspecified.yaml"
 
 # The sync's decision modules (issue 13: matching, pull, push, lifecycle, status).
 MODULES = ("matching", "pull", "plan", "scope", "push", "push_rules", "mapping", "macs", "service")
@@ -246,6 +252,11 @@ def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def load_unspecified(path: Path = UNSPECIFIED) -> dict[str, str]:
+    """Mutants whose change a user can observe but the spec leaves open (see the module docstring)."""
+    return load_equivalent(path)
+
+
 def load_cache() -> dict[str, Any]:
     try:
         return json.loads(CACHE.read_text(encoding="utf-8"))
@@ -415,12 +426,15 @@ def worker(profile: str, first: list[str], expect_root: str, coverage_out: str =
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     c = Counter(r["outcome"] for r in rows)
-    non_eq = len(rows) - c["equivalent"]
+    non_eq = len(rows) - c["equivalent"] - c["unspecified"]
     killed = c["killed"] + c["timeout"]  # timed out counts as killed (see the module docstring)
     non_eq -= c["not run"]
+    strict = non_eq + c["unspecified"]  # the unspecified ones counted as survivors
     return {"sampled": len(rows), "killed": c["killed"], "survived": c["survived"], "timed_out": c["timeout"],
-            "equivalent": c["equivalent"], "errors": c["error"], "not_run": c["not run"], "non_equivalent": non_eq,
-            "kill_rate": round(killed / non_eq, 4) if non_eq else None}
+            "equivalent": c["equivalent"], "unspecified": c["unspecified"], "errors": c["error"],
+            "not_run": c["not run"], "non_equivalent": non_eq,
+            "kill_rate": round(killed / non_eq, 4) if non_eq else None,
+            "kill_rate_unspecified_as_survived": round(killed / strict, 4) if strict else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -429,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13, help="sampling seed (default 13)")
     ap.add_argument("--profile", choices=sorted(PROFILES), default="ci")
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=None, help="seconds per mutant (default ci 300, deep 3600)")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per mutant (default ci 900, deep 5400)")
     ap.add_argument("--survivors-of", choices=sorted(PROFILES), default=None,
                     help="run only the sampled mutants that survived (or timed out) in that profile's last results; "
                          "the others are carried over as killed there")
@@ -468,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             if r and r["outcome"] == "killed":
                 carried[m.id] = {**r, "carried_from": a.survivors_of}
     equivalent = load_equivalent()
+    unspecified = load_unspecified()
     timeout = a.timeout or DEFAULT_TIMEOUT[a.profile]
     cache = {} if a.no_cache else load_cache()
     digest = sources_hash()
@@ -480,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
         base = {"id": m.id, **asdict(m)}
         if m.id in equivalent:
             rows[m.id] = {**base, "outcome": "equivalent", "reason": equivalent[m.id]}
+        elif m.id in unspecified:
+            rows[m.id] = {**base, "outcome": "unspecified", "reason": unspecified[m.id]}
         elif not reach[m.id]:
             rows[m.id] = {**base, "outcome": "survived", "killer": None, "seconds": 0,
                           "error": "not executed by the kit (line never reached against the reference)"}
@@ -517,11 +534,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {r['outcome'].upper():9s} {r['id']}  {r.get('error') or ''}".rstrip())
     print(f"profile {a.profile}: killed {summary['killed']}, survived {summary['survived']}, "
           f"timed out {summary['timed_out']} (counted as killed), equivalent {summary['equivalent']}, "
-          f"errors {summary['errors']}" + (f", not run {summary['not_run']}" if summary["not_run"] else ""))
+          f"unspecified {summary['unspecified']}, errors {summary['errors']}" + (f", not run {summary['not_run']}" if summary["not_run"] else ""))
     rate = summary["kill_rate"]
     print(f"kill rate: {summary['killed'] + summary['timed_out']}/{summary['non_equivalent']} non-equivalent = "
           f"{rate * 100 if rate is not None else float('nan'):.1f}%  (wall {wall} s, -j {a.jobs}, "
           f"{os.cpu_count()} cpus)")
+    strict = summary["kill_rate_unspecified_as_survived"]
+    if summary["unspecified"] and strict is not None:
+        print(f"  ({summary['unspecified']} unspecified left out: observable, but the spec states no behaviour; "
+              f"counted as survivors the rate would be {strict * 100:.1f}%)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {"profile": a.profile, "seed": a.seed, "sample": a.sample, "points": len(everything),
            "survivors_of": a.survivors_of, "hash": digest, "wall_seconds": wall, "jobs": a.jobs,

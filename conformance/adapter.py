@@ -22,6 +22,11 @@ A **record** is a plain dict::
 failed push of a record that was never linked, P-11/ST-03). ``link["error"]`` holds the error details the
 sync-error state shows (R-05, P-11); it may be omitted or ``None`` for the other states.
 
+Optional (protocol 1.1): an organization record may carry ``"primary_location_id"``, the local id of the location
+record that is the organization's *Primary Location* (FM-O2; the "Organization Location ↔ Primary Location" row of
+the spec's mapping table), or ``None`` when it has none. Properties that need it are skipped for an adapter whose
+organization records lack the key, so 1.0 adapters keep working unchanged.
+
 **Settings** are a dict with the keys of :data:`DEFAULT_SETTINGS` (picklist values as strings, §2 of the spec).
 
 **Connection** (:class:`Connection`): API user name, secret, integration code, the zone-lookup root URL (the real
@@ -105,6 +110,8 @@ class ReferenceAdapter:
                 caps.add(cap)
         if "disconnect" in caps:
             caps.add("delete_all")
+            if callable(getattr(SyncService, "enable_delete_all", None)):
+                caps.add("delete_all_gate")
         if callable(getattr(SyncService, "status_filter_options", None)):
             caps.add("status_filter")
         if callable(getattr(SyncService, "logs", None)) and callable(getattr(SyncService, "status", None)):
@@ -167,7 +174,8 @@ class ReferenceAdapter:
                 "unmapped": dict(d.get("unmapped") or {}),
                 "link": None if sync is None else {"psa_id": sync["psa_id"], "state": sync["state"],
                                                    **({"error": sync["error"]} if sync.get("error") else {})},
-                "created_at": d.get("created_at")}
+                "created_at": d.get("created_at"),
+                **({"primary_location_id": d.get("primary_location_id")} if kind == "organization" else {})}
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         return [self.neutral(d) for d in self.svc.records(kind)]
@@ -235,6 +243,10 @@ class ReferenceAdapter:
         self._call("resume")
 
     def disconnect(self, mode: str) -> None:
+        if mode == "delete_unenabled":  # D-04: Option 2 before support enabled it (must be refused)
+            self._require("delete_all_gate")
+            self._call("disconnect", "delete_all")
+            return
         self._require("disconnect" if mode == "keep" else "delete_all")
         if mode == "delete":
             if hasattr(self.svc, "enable_delete_all"):

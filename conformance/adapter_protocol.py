@@ -59,6 +59,7 @@ CAPABILITIES = frozenset({
     "pause",  # P-14, D-01
     "disconnect",  # D-02, D-03, M-16
     "delete_all",  # D-04, D-07
+    "delete_all_gate",  # disconnect(mode="delete_unenabled"): Option 2 asked for before support enabled it (D-04)
     "status_filter",  # status_filter_options / records_with_status: the list view's Sync Status filter (ST-06)
     "status_log",  # integration_status / logs: the Active Integrations status column and the sync log (ST-01/02)
     "ad_contacts",  # create_record(..., via="ad"): a contact discovered by Network Glue / Active Directory (P-10)
@@ -130,7 +131,10 @@ class SyncAdapter(Protocol):
     def resume(self) -> None: ...
 
     def disconnect(self, mode: str) -> None:
-        """``mode`` = "keep" (Option 1, D-02) or "delete" (Option 2, D-04)."""
+        """``mode`` = "keep" (Option 1, D-02) or "delete" (Option 2, D-04, enabled by support first when the product
+        gates it). Capability ``delete_all_gate`` (protocol 1.1): ``mode="delete_unenabled"`` asks for Option 2
+        *without* support having enabled it; D-04 ("It has to be enabled by support first") requires a
+        :class:`Refused` and no change."""
 
     def status_filter_options(self, kind: str) -> list[str]:
         """``status_filter``: the Sync Status filter options of the list view, drawn from :data:`LINK_STATES` (and

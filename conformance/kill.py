@@ -18,7 +18,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # whole operations (issue 13 §3, issue 14)
                  "push_operations", "record_controls", "passes", "lifecycle",
                  # properties written for the survivors of bench/mutation.py
-                 "decisions", "survivors_pull", "survivors_push")
+                 "decisions", "survivors_pull", "survivors_push",
+                 # Autotask admin-only changes and the FM-O2 primary location (protocol 1.1)
+                 "admin_changes")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -993,3 +993,99 @@ KIT_A_MUTANTS = (
            ("test_D07_option2_deletes_only_linked_organizations_and_their_children",), "§16.8"),
 )
 MUTANTS.update({m.name: m for m in KIT_A_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-surv (issue 13, last survivors of bench/mutation.py): one hand mutant per property of suites/admin_changes.py.
+# ======================================================================================================================
+class VanishedCompaniesStayLinked(MutantAdapter):
+    """Orphans an organization only when its company is out of scope, never when the company is gone: after every
+    pass, an organization the pass orphaned although its company was not fetched at all is put back to enabled, with
+    its children (O-01: a deleted Autotask record orphans its documentation record)."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        store = self.svc.store
+        before = {lk.record_id: lk.state for lk in store.links("organization")}
+        r = super().run_pass(full)
+        client = self.svc.client()
+        for lk in store.links("organization"):
+            if lk.state == "orphaned" and before.get(lk.record_id) == "enabled" \
+                    and client.get("Companies", lk.psa_id) is None:
+                store.set_link_state("organization", lk.record_id, "enabled")
+                for kind in ("location", "contact", "configuration", "ticket"):
+                    for rec in store.list_records(kind, [lk.record_id]):
+                        if rec.link is not None and rec.link.state == "orphaned":
+                            store.set_link_state(kind, rec.id, "enabled")
+        return r
+
+
+class PrimaryLocationNeverSet(MutantAdapter):
+    """Pulls locations but never sets an organization's Primary Location (FM-O2)."""
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        out = super().records(kind)
+        for r in out if kind == "organization" else ():
+            r["primary_location_id"] = None
+        return out
+
+
+class FirstLocationIsPrimary(MutantAdapter):
+    """Takes the organization's first synced location as its Primary Location instead of the one Autotask marks
+    primary (FM-O2)."""
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        out = super().records(kind)
+        if kind == "organization":
+            first: dict[Any, Any] = {}
+            for loc in super().records("location"):
+                if loc["link"] is not None and loc["org_id"] not in first:
+                    first[loc["org_id"]] = loc["id"]
+            for r in out:
+                if r.get("primary_location_id") is not None:
+                    r["primary_location_id"] = first.get(r["id"], r["primary_location_id"])
+        return out
+
+
+class QueueNamesReadOnce(MutantAdapter):
+    """Reads Autotask's picklists (queue names among them) once per connection and never again, so a queue an admin
+    renames keeps its old name on every ticket's Board (§3.5, FM-G1)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.client.client import AutotaskClient
+
+        original = AutotaskClient.picklists
+        memo: dict[str, Any] = self.__dict__.setdefault("_picklist_memo", {})
+
+        def picklists(client: Any, entity: str) -> dict[str, dict[str, str]]:
+            if entity not in memo:
+                memo[entity] = original(client, entity)
+            return memo[entity]
+
+        return [mock.patch.object(AutotaskClient, "picklists", picklists)]
+
+
+KIT_SURV_MUTANTS = (
+    Mutant("vanished_companies_stay_linked", VanishedCompaniesStayLinked, ("O-01", "O-04"),
+           ("test_O01_O04_an_organization_whose_company_an_admin_deleted_is_orphaned",), ""),
+    Mutant("primary_location_never_set", PrimaryLocationNeverSet, ("FM-O2",),
+           ("test_FMO2_the_primary_location_is_the_autotask_primary_with_its_name",), ""),
+    Mutant("first_location_is_primary", FirstLocationIsPrimary, ("FM-O2",),
+           ("test_FMO2_the_primary_location_is_the_autotask_primary_with_its_name",), ""),
+    Mutant("queue_names_read_once", QueueNamesReadOnce, ("§3.5", "FM-G1"),
+           ("test_FMG1_a_queue_renamed_by_an_admin_renames_the_board_on_the_next_full_pass",), ""),
+)
+MUTANTS.update({m.name: m for m in KIT_SURV_MUTANTS})
+
+
+class DeleteAllWithoutEnabling(MutantAdapter):
+    """Runs Option 2 whether or not support enabled it (D-04: "It has to be enabled by support first")."""
+
+    def disconnect(self, mode: str) -> None:
+        super().disconnect("delete" if mode == "delete_unenabled" else mode)
+
+
+KIT_SURV_MUTANTS += (
+    Mutant("delete_all_without_enabling", DeleteAllWithoutEnabling, ("D-04",),
+           ("test_D04_option2_is_refused_until_support_enables_it",), "§16.8"),
+)
+MUTANTS.update({m.name: m for m in KIT_SURV_MUTANTS})

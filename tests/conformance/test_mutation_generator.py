@@ -80,5 +80,18 @@ def test_equivalents_and_survivors_files_name_well_formed_distinct_mutants() -> 
     for mid, reason in {**eq, **surv}.items():
         assert M.Mutant.parse(mid).id == mid and M.Mutant.parse(mid).module in M.MODULES, mid
         assert isinstance(reason, str) and reason.strip(), f"{mid} has no reason"
+    unspec = yaml.safe_load((ROOT / "bench" / "mutation_unspecified.yaml").read_text(encoding="utf-8")) or {}
+    for mid, reason in unspec.items():
+        assert M.Mutant.parse(mid).id == mid and M.Mutant.parse(mid).module in M.MODULES, mid
+        assert isinstance(reason, str) and reason.strip(), f"{mid} has no reason"
     assert not set(eq) & set(surv), "a mutant cannot be both equivalent and a survivor"
+    assert not set(unspec) & (set(eq) | set(surv)), "an unspecified mutant is neither equivalent nor a survivor"
     assert M.load_equivalent() == {k: str(v) for k, v in eq.items()}
+    assert M.load_unspecified() == {k: str(v) for k, v in unspec.items()}
+
+
+def test_unspecified_mutants_are_reported_apart_and_left_out_of_the_rate() -> None:
+    rows = [{"outcome": o} for o in ("killed", "killed", "killed", "survived", "equivalent", "unspecified")]
+    s = M.summarize(rows)
+    assert (s["killed"], s["survived"], s["equivalent"], s["unspecified"], s["non_equivalent"]) == (3, 1, 1, 1, 4)
+    assert s["kill_rate"] == 0.75 and s["kill_rate_unspecified_as_survived"] == 0.6

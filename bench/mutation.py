@@ -11,7 +11,8 @@ So this script uses cosmic-ray only for what it is good at, its operators over t
 
 * **Mutation points**: every core cosmic-ray operator (binary/comparison/unary operator replacement, boolean
   replacers, break/continue, exception replacer, number replacer, zero-iteration for loop) over the sync's decision
-  modules (:data:`MODULES`; in ``service.py`` only the lifecycle/status methods of :data:`SERVICE_METHODS`).
+  modules (:data:`MODULES`; in the ``service*.py`` modules only the lifecycle/status methods of
+  :data:`SERVICE_METHODS`).
   Points inside type annotations, docstrings and log/warning/notification calls are left out (the spec cannot see
   them), and so is a mutation that does not compile. Decorator removal and variable replacement/insertion are not
   used (structure, not decisions; and the latter need arguments).
@@ -68,8 +69,14 @@ EQUIVALENT = ROOT / "bench" / "mutation_equivalent.yaml"
 UNSPECIFIED = ROOT / "bench" / "mutation_unspecified.yaml"
 
 # The sync's decision modules (issue 13: matching, pull, push, lifecycle, status).
-MODULES = ("matching", "pull", "plan", "scope", "push", "push_rules", "mapping", "macs", "service")
-# service.py: only the lifecycle and status decisions an adapter can reach (not connection, options, logs, URLs).
+# pull.py was split into pull.py (apply), pull_fetch.py (fetch) and pass_result.py (the pass's statistics), and
+# service.py into service.py (passes, status), service_controls.py (per-record controls, pause, disconnect) and
+# service_push.py (save, push, push-all): the same decision code, in its new homes.
+MODULES = ("matching", "pull", "pull_fetch", "pass_result", "plan", "scope", "push", "push_rules", "mapping", "macs",
+           "service", "service_controls", "service_push")
+# The service modules: only the lifecycle and status decisions an adapter can reach (not connection, options, logs,
+# URLs), wherever the split put them.
+METHOD_FILTERED = frozenset({"service", "service_controls", "service_push"})
 SERVICE_METHODS = frozenset({"run_pass", "summary", "records", "disable_sync", "enable_sync", "sync_now",
                              "delete_record", "ui_save", "push_record", "_push", "_push_failed", "push_all", "paused",
                              "pause", "resume", "disconnect"})
@@ -77,7 +84,7 @@ SKIPPED_OPERATORS = ("core/RemoveDecorator", "core/VariableReplacer", "core/Vari
 # calls whose arguments are messages for humans, not decisions: the sync log, pass warnings, notifications
 MESSAGE_CALLS = frozenset({"log", "append_warning", "notify", "info", "warning", "error", "debug"})
 PROFILES = {"ci": "conformance-ci", "deep": "conformance-deep"}
-GENERATOR_VERSION = 1  # part of the key of the cached list of mutation points
+GENERATOR_VERSION = 2  # part of the key of the cached list of mutation points
 DEFAULT_TIMEOUT = {"ci": 900.0, "deep": 5400.0}  # generous: the machine is shared; the reference takes ~16 s CPU
 
 
@@ -113,7 +120,7 @@ def _excluded_spans(source: str, module: str) -> tuple[list[tuple[tuple[int, int
         if n is not None:
             spans.append(((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset)))  # type: ignore[attr-defined]
 
-    keep: list[tuple[int, int]] | None = [] if module == "service" else None
+    keep: list[tuple[int, int]] | None = [] if module in METHOD_FILTERED else None
     for n in ast.walk(tree):
         if isinstance(n, ast.arg):
             add(n.annotation)
@@ -198,7 +205,7 @@ def competent(m: Mutant, source: str, root: Path = ROOT) -> bool:
 def points_key(sources: dict[str, str]) -> str:
     import cosmic_ray
 
-    h = hashlib.sha256(repr((GENERATOR_VERSION, MODULES, sorted(SERVICE_METHODS), SKIPPED_OPERATORS,
+    h = hashlib.sha256(repr((GENERATOR_VERSION, MODULES, sorted(METHOD_FILTERED), sorted(SERVICE_METHODS), SKIPPED_OPERATORS,
                              sorted(MESSAGE_CALLS), getattr(cosmic_ray, "__version__", ""))).encode())
     for mod in MODULES:
         h.update(sources[mod].encode())
@@ -406,7 +413,8 @@ def worker(profile: str, first: list[str], expect_root: str, coverage_out: str =
         return 3
     from hypothesis import settings
 
-    import conformance.plugin  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
+    import conformance.profiles  # noqa: F401 - registers the conformance-ci / conformance-deep profiles (on import;
+    # since the release merge, importing conformance.plugin no longer does)
     from conformance.adapter import reference_factory
     from conformance.kill import first_failure
 

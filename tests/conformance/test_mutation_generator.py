@@ -95,3 +95,19 @@ def test_unspecified_mutants_are_reported_apart_and_left_out_of_the_rate() -> No
     s = M.summarize(rows)
     assert (s["killed"], s["survived"], s["equivalent"], s["unspecified"], s["non_equivalent"]) == (3, 1, 1, 1, 4)
     assert s["kill_rate"] == 0.75 and s["kill_rate_unspecified_as_survived"] == 0.6
+
+
+def test_every_classified_id_is_a_mutation_point_of_the_current_code() -> None:
+    """An id is ``module:line:operator:occurrence``: after code moves (the split of pull.py and service.py) a stale id
+    silently stops classifying anything. ``python bench/mutation_remap.py --old-ref REV`` carries them over."""
+    import re
+
+    points: dict[str, set[str]] = {}
+    for name in ("mutation_equivalent.yaml", "mutation_unspecified.yaml", "mutation_survivors.yaml"):
+        text = (ROOT / "bench" / name).read_text(encoding="utf-8")
+        for mid in re.findall(r'^"([^"]+)":', text, flags=re.M):
+            module = M.Mutant.parse(mid).module
+            if module not in points:
+                src = (ROOT / "reference_impl" / "sync" / f"{module}.py").read_text(encoding="utf-8")
+                points[module] = {m.id for m in M.module_mutants(module, src)}
+            assert mid in points[module], f"{name}: {mid} is not a mutation point of {module}.py (stale id)"

@@ -413,8 +413,8 @@ def worker(profile: str, first: list[str], expect_root: str, coverage_out: str =
         return 3
     from hypothesis import settings
 
-    import conformance.profiles  # noqa: F401 - registers the conformance-ci / conformance-deep profiles (on import;
-    # since the release merge, importing conformance.plugin no longer does)
+    # registers the conformance-ci / conformance-deep profiles on import (importing conformance.plugin does not)
+    import conformance.profiles  # noqa: F401
     from conformance.adapter import reference_factory
     from conformance.kill import first_failure
 

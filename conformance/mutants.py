@@ -1089,3 +1089,29 @@ KIT_SURV_MUTANTS += (
            ("test_D04_option2_is_refused_until_support_enables_it",), "§16.8"),
 )
 MUTANTS.update({m.name: m for m in KIT_SURV_MUTANTS})
+
+
+# ======================================================================================================================
+# mutation-remap (issue 13, a survivor of the re-measured sample, service_push:172:ReplaceBinaryOperator_BitOr_Sub:2)
+# ======================================================================================================================
+class RetryForgetsEarlierFailures(MutantAdapter):
+    """Keeps only the fields of the newest failed save: a second failed save forgets what the first one failed to
+    push, so the retry (edit and save, P-11/R-05) pushes only the newest change."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        store = self.svc.store
+        before = store.get_push_state(kind, record_id)
+        try:
+            super().edit_and_save(kind, record_id, changes)
+        finally:
+            after = store.get_push_state(kind, record_id)
+            if before and after and after["error"]:
+                store.set_push_state(kind, record_id, pending_create=after["pending_create"], error=after["error"],
+                                     pending_fields=set(after["pending_fields"]) - set(before["pending_fields"]))
+
+
+REMAP_MUTANTS = (
+    Mutant("retry_forgets_earlier_failures", RetryForgetsEarlierFailures, ("P-11", "R-05"),
+           ("test_P11_R05_a_retry_pushes_what_every_failed_save_left_unpushed",), ""),
+)
+MUTANTS.update({m.name: m for m in REMAP_MUTANTS})

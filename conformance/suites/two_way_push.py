@@ -312,3 +312,32 @@ def test_P11_R05_a_failed_push_shows_the_error_state_and_a_save_retries(factory:
         assert w.at_get("Companies", pid)["companyName"] == "Renamed in the documentation", \
             "R-05: the retry did not push the change that failed"
         checked()
+
+
+@prop(rules=["P-11", "R-05"], needs={"push", "edit_and_save"}, spec=S.tenants(docs=False, max_cis=0),
+      status=st.sampled_from([400, 403, 500]), data=st.data())
+def test_P11_R05_a_retry_pushes_what_every_failed_save_left_unpushed(factory: Any, spec: dict, status: int,
+                                                                      data: Any) -> None:
+    """P-11: "A failed push leaves the record in the sync-error state with details. The retry is edit and save."
+    Two saves that both fail, each changing another mapped field, leave two changes unpushed; the retry must push
+    both, not only the latest failure's (a mutant of the reference kept only the newest failed fields)."""
+    settings = base_settings(two_way=True)
+    with world(factory, spec, settings) as w:
+        w.pass_ok()
+        org = draw_linked(w, data, "organization", "org", settings)
+        pid = int(org["link"]["psa_id"])
+        w.fault({"entity": "Companies", "method": "PATCH", "status": status})
+        for change in ({"name": "Renamed in the documentation"}, {"short_name": "DOC-7"}):
+            try:
+                w.adapter.edit_and_save("organization", org["id"], change)
+            except Refused:
+                pass
+        r = next(r for r in w.records("organization") if r["id"] == org["id"])
+        assert r["link"] and r["link"]["state"] == "error", f"P-11: two failed pushes left the link {r['link']}"
+        w.clear_faults()
+        w.adapter.edit_and_save("organization", org["id"], {})
+        at = w.at_get("Companies", pid)
+        assert (at["companyName"], at.get("companyNumber")) == ("Renamed in the documentation", "DOC-7"), \
+            f"P-11/R-05: the retry did not push every change that failed: Autotask has {at['companyName']!r}, " \
+            f"{at.get('companyNumber')!r}"
+        checked()

@@ -2,6 +2,7 @@
 
     CI=true python -m conformance.kill    # prints one line per mutant and "kill rate: K/N" (CI profile)
     HYPOTHESIS_PROFILE=conformance-deep python -m conformance.kill
+    CI=true python -m conformance.kill --blind [NAME ...]   # the blind set (conformance/mutants_blind.py), timed
 """
 
 from __future__ import annotations
@@ -54,23 +55,31 @@ def first_failure(factory: Callable[[], Any], first: tuple[str, ...] = ()) -> tu
     return None
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     import os
+    import time
 
     from hypothesis import settings
 
     import conformance.plugin  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
     from conformance.mutants import MUTANTS
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--blind"]:
+        from conformance.mutants_blind import BLIND_MUTANTS
+
+        MUTANTS = {n: m for n, m in BLIND_MUTANTS.items() if not args[1:] or n in args[1:]}  # noqa: N806
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("conformance-ci" if os.environ.get("CI") else None)
     if profile:
         settings.load_profile(profile)
 
     killed = 0
     for m in MUTANTS.values():
+        t0 = time.perf_counter()
         hit = first_failure(m.factory, m.killers)
         killed += hit is not None
-        print(f"{m.name:32s} {'KILLED by ' + hit[0] if hit else 'SURVIVED'}")
+        print(f"{m.name:32s} {'KILLED by ' + hit[0] if hit else 'SURVIVED'} ({time.perf_counter() - t0:.1f} s)",
+              flush=True)
     print(f"kill rate: {killed}/{len(MUTANTS)}")
     return 0 if killed == len(MUTANTS) else 1
 

@@ -19,7 +19,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # whole operations (issue 13 §3, issue 14)
                  "push_operations", "record_controls", "passes", "lifecycle",
                  # properties written for the survivors of bench/mutation.py
-                 "decisions", "survivors_pull", "survivors_push")
+                 "decisions", "survivors_pull", "survivors_push",
+                 # properties written for the blind defects of conformance/mutants_blind.py (issue 13)
+                 "blind_disabled")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

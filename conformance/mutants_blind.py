@@ -755,6 +755,84 @@ MaterialCodeNotRequired = _mutant(
     _wrap_fn(f"{_P}.service.validate_settings", _no_sc09))
 
 
+# ===================================================================================== second round (after the first measure)
+def _filter_links_only(self: Any, kind: str) -> list[str]:
+    counts = self.store.link_counts().get(kind, {})
+    return [s for s in ("enabled", "orphaned", "disabled", "error") if counts.get(s, 0) > 0]
+
+
+FilterMissesUnlinkedErrors = _mutant(
+    "FilterMissesUnlinkedErrors",
+    # ST-06/P-11: the Sync Status filter is built from the links only, so a record whose first push failed (error
+    # state, no Autotask id yet) cannot be filtered for.
+    lambda: mock.patch(f"{_P}.service.SyncService.status_filter_options", _filter_links_only))
+
+
+def _remember_first_manager(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def store_settings(self: Any, settings: Any) -> None:
+        if getattr(self, "_blind_manager", None) is None:
+            self._blind_manager = settings.default_account_manager
+        orig(self, settings)
+
+    return store_settings
+
+
+def _pusher_with_first_manager(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def pusher(self: Any) -> Any:
+        p = orig(self)
+        first = getattr(self, "_blind_manager", None)
+        if first is not None:
+            p.s = p.s.with_(default_account_manager=first)
+        return p
+
+    return pusher
+
+
+OwnerFromFirstSettings = _mutant(
+    "OwnerFromFirstSettings",
+    # FM-O1/P-09/SC-08: the Default Account Manager is read once (the first settings saved); choosing another one
+    # later still makes the first the owner of new companies.
+    _wrap_fn(f"{_P}.service.SyncService._store_settings", _remember_first_manager),
+    _wrap_fn(f"{_P}.service.SyncService._pusher", _pusher_with_first_manager))
+
+
+def _contacts_gate_skipped(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def check_eligible(self: Any, rec: Any) -> None:
+        if rec.kind == "contact" and not self.s.contacts_enabled:
+            self.s = self.s.with_(contacts_enabled=True)
+            try:
+                return orig(self, rec)
+            finally:
+                self.s = self.s.with_(contacts_enabled=False)
+        return orig(self, rec)
+
+    return check_eligible
+
+
+ContactPushedWithContactsOff = _mutant(
+    "ContactPushedWithContactsOff",
+    # SC-04/SC-14/P-08: with contact sync off, a contact saved in the documentation is still pushed to Autotask.
+    _wrap_fn(f"{_P}.push.Pusher.check_eligible", _contacts_gate_skipped))
+
+
+def _ad_one_type_enough(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def ad_create(self: Any, kind: str, fields: dict[str, Any], **kw: Any) -> Any:
+        s = self.settings
+        if s.two_way and (s.ad_email_type or s.ad_phone_type) and not (s.ad_email_type and s.ad_phone_type):
+            rid = self.store.create_record(kind, dict(fields), organization_id=kw.get("organization_id"),
+                                           unmapped=kw.get("unmapped"))
+            return {"id": rid, "push": True, "outcome": self._push(kind, rid, []).to_json()}
+        return orig(self, kind, fields, **kw)
+
+    return ad_create
+
+
+AdContactPushedWithOneType = _mutant(
+    "AdContactPushedWithOneType",
+    # P-10: an AD contact is pushed automatically when only one of AD Email Type / AD Phone Type is chosen.
+    _wrap_fn(f"{_P}.service.SyncService.ad_create", _ad_one_type_enough))
+
+
 # ===================================================================================== registry
 def _m(name: str, cls: type[BlindMutant], rules: tuple[str, ...], edge: str = "") -> Mutant:
     return Mutant(name, cls, rules, (), edge)
@@ -811,4 +889,8 @@ BLIND_MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     _m("ci_name_ignores_reference", CiNameIgnoresReference, ("FM-C1",)),
     _m("parent_needs_prior_link", ParentNeedsPriorLink, ("FM-O3",)),
     _m("material_code_not_required", MaterialCodeNotRequired, ("SC-09",)),
+    _m("filter_misses_unlinked_errors", FilterMissesUnlinkedErrors, ("ST-06", "P-11")),
+    _m("owner_from_first_settings", OwnerFromFirstSettings, ("FM-O1", "P-09")),
+    _m("contact_pushed_with_contacts_off", ContactPushedWithContactsOff, ("SC-04", "SC-14", "P-08")),
+    _m("ad_contact_pushed_with_one_type", AdContactPushedWithOneType, ("P-10",)),
 ]}

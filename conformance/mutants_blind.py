@@ -835,7 +835,67 @@ AdContactPushedWithOneType = _mutant(
 
 # ===================================================================================== registry
 def _m(name: str, cls: type[BlindMutant], rules: tuple[str, ...], edge: str = "") -> Mutant:
-    return Mutant(name, cls, rules, (), edge)
+    return Mutant(name, cls, rules, KILLERS.get(name, ()), edge)
+
+
+# The suite tests measured to kill each defect (tried first, so tests/conformance/test_mutants_blind.py stays fast;
+# a defect whose listed killer stops failing is still looked for in every other suite test).
+KILLERS: dict[str, tuple[str, ...]] = {
+    "api_create_pushed": ("test_PA03_push_all_carries_no_parents",),
+    "blank_type_always_synced": ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",),
+    "blank_type_not_autotask_default": ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",),
+    "child_push_creates_org": ("test_Q12_a_child_of_an_unlinked_organization_is_a_sync_error",),
+    "ci_name_ignores_reference": ("test_FMC1_a_configuration_is_named_by_its_reference_name_else_its_product",),
+    "classification_sync_ignored": ("test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first",),
+    "config_both_not_preferred": ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",),
+    "contact_first_name_only": ("test_M03_contacts_match_first_and_last_name_within_the_org",),
+    "contact_name_casefold": ("test_M03_contacts_match_first_and_last_name_within_the_org",),
+    "contact_pushed_with_contacts_off": ("test_SC04_P08_with_contact_sync_off_no_contact_is_pushed",),
+    "contacts_toggle_ignored": ("test_M03_contacts_match_first_and_last_name_within_the_org",),
+    "delete_enabled_allowed": ("test_R08_an_enabled_record_cannot_be_deleted_until_disabled",),
+    "disabled_counterpart_duplicated": ("test_M12_M07_the_siblings_of_a_disabled_record_keep_syncing",),
+    "disabled_edit_pushed": ("test_R01_editing_a_disabled_record_with_two_way_on_pushes_nothing",),
+    "disabled_is_candidate": ("test_M12_Q9_a_disabled_contact_is_no_candidate_for_a_new_autotask_contact",),
+    "failed_pass_reported_ok": ("test_O08_C11_a_failed_or_partial_fetch_changes_nothing",),
+    "filter_misses_unlinked_errors": ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",),
+    "inactive_device_orphaned": ("test_Q21_an_inactive_device_stays_linked_with_status_inactive",),
+    "incremental_skips_children": ("test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change",),
+    "incremental_treated_as_complete": ("test_SC10_FMG1_an_incremental_pass_brings_every_autotask_change",),
+    "location_ignores_country": ("test_M04_locations_match_on_the_full_address_within_the_org",),
+    "location_matches_on_name": ("test_M04_locations_match_on_the_full_address_within_the_org",),
+    "locations_toggle_ignored": ("test_M04_locations_match_on_the_full_address_within_the_org",),
+    "mac_compared_raw": ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",),
+    "material_code_not_required": ("test_SC09_settings_without_a_material_code_or_product_category_are_refused",),
+    "org_name_trimmed": ("test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first",),
+    "orphan_drops_link": ("test_M13_orphans_are_candidates_when_autotask_recreates_the_record",),
+    "orphan_edit_pushed": ("test_O09_editing_an_orphan_with_two_way_on_writes_nothing",),
+    "orphan_no_cascade": ("test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks",),
+    "pull_reenables_disabled": ("test_M12_disabled_records_are_left_alone_and_not_duplicated",),
+    "push_ignores_type_scope": ("test_FMC4_SC02_a_configuration_typed_autotask_default_is_pushed_without_a_type",),
+    "push_sends_every_field": ("test_P02_P03_saving_a_mapped_field_pushes_only_that_change",),
+    "relink_duplicates": ("test_O03_O04_O06_scope_loss_orphans_with_children_and_scope_return_relinks",),
+    "serial_casefold": ("test_M02_M08_M11_M14_configurations_match_serial_or_mac_within_the_org",),
+    "sync_now_runs_pass": ("test_R03_sync_now_pulls_that_one_record_and_nothing_else",),
+    "ticket_window_created_only": ("test_T02_tickets_outside_the_months_window_are_not_imported",),
+    "ticket_window_year_wrap": ("test_T02_tickets_outside_the_months_window_are_not_imported",),
+    "tie_by_lowest_id": ("test_M01_M06_M08_M09_M15_organizations_match_on_exact_name_earliest_first",),
+    "unchanged_in_autotask_skipped": ("test_R02_Q19_edits_made_while_disabled_are_overwritten_after_enabling",),
+    "unclassified_always_synced": ("test_FMO3_parent_organization_only_when_the_parent_is_linked",),
+    "unlinked_push_error_hidden": ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",),
+    "ad_contact_pushed_with_one_type": ('test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type',),
+    "contact_channels_always_pushed": ('test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type',),
+    "delete_all_takes_disabled": ('test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records', 'test_D07_option2_deletes_only_linked_organizations_and_their_children'),
+    "disconnect_keeps_inactive_links": ('test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records', 'test_D02_option1_clears_every_link_keeps_data_writes_nothing'),
+    "errors_counted_as_synced": ('test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state', 'test_ST05_counts_equal_link_states_after_every_operation'),
+    "filter_offers_every_state": ('test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state',),
+    "owner_from_first_settings": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates',),
+    "parent_needs_prior_link": ('test_FMO3_parent_organization_only_when_the_parent_is_linked', 'test_FMO3_Q16_parents_follow_linked_companies_and_never_form_a_cycle'),
+    "push_all_ignores_scope": ('test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets',),
+    "push_all_leaves_unlinked": ('test_PA02_PA05_push_all_creates_without_matching_and_links',),
+    "push_match_latest": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates',),
+    "push_match_takes_linked": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates', 'test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company'),
+    "push_without_manufacturer": ('test_FMC6_configuration_without_name_or_model_is_not_pushed', 'test_P08_FMC6_records_not_set_to_sync_are_not_pushed'),
+}
 
 
 BLIND_MUTANTS: dict[str, Mutant] = {m.name: m for m in [

@@ -562,12 +562,28 @@ PushIgnoresTypeScope = _mutant(
     # P-08: a configuration whose type is not set to sync is pushed anyway.
     _wrap_fn(f"{_P}.push.Pusher.check_eligible", _no_type_check))
 
+def _product_without_names(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def product_id(self: Any, rec: Any) -> int:
+        manu, model = rec.fields.get("manufacturer"), rec.fields.get("model")
+        if manu and model:
+            return int(orig(self, rec))
+        code, cat = self.s.default_material_code, self.s.default_product_category
+        return int(self.client.create("Products", {
+            "name": rec.fields.get("name") or "Unknown product", "manufacturerName": manu or "Unknown",
+            "manufacturerProductName": model or "Unknown", "isActive": True,
+            "productBillingCodeID": int(code) if code and code.isdigit() else code,
+            "productCategory": int(cat) if cat and cat.isdigit() else cat}))
+
+    return product_id
+
+
 PushWithoutManufacturer = _mutant(
     "PushWithoutManufacturer",
-    # FM-C6/P-08: a configuration without manufacturer or model is pushed.
+    # FM-C6/P-08: a configuration without manufacturer or model is pushed (its product is made up as "Unknown").
     lambda: mock.patch(f"{_P}.push.missing_for_push",
                        lambda kind, f: [] if kind != "configuration" else
-                       [lbl for k, lbl in (("name", "Name"), ("configuration_type", "Type")) if f.get(k) in (None, "")]))
+                       [lbl for k, lbl in (("name", "Name"), ("configuration_type", "Type")) if f.get(k) in (None, "")]),
+    _wrap_fn(f"{_P}.push.Pusher.product_id", _product_without_names))
 
 ContactChannelsAlwaysPushed = _mutant(
     "ContactChannelsAlwaysPushed",
@@ -883,7 +899,7 @@ KILLERS: dict[str, tuple[str, ...]] = {
     "unclassified_always_synced": ("test_FMO3_parent_organization_only_when_the_parent_is_linked",),
     "unlinked_push_error_hidden": ("test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state",),
     "ad_contact_pushed_with_one_type": ('test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type',),
-    "contact_channels_always_pushed": ('test_P10_ad_contacts_are_pushed_only_with_an_email_and_a_phone_type',),
+    "contact_channels_always_pushed": ("test_FMK4_a_new_contact_is_pushed_without_the_channels_no_type_was_chosen_for",),
     "delete_all_takes_disabled": ('test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records', 'test_D07_option2_deletes_only_linked_organizations_and_their_children'),
     "disconnect_keeps_inactive_links": ('test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records', 'test_D02_option1_clears_every_link_keeps_data_writes_nothing'),
     "errors_counted_as_synced": ('test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state', 'test_ST05_counts_equal_link_states_after_every_operation'),
@@ -894,7 +910,7 @@ KILLERS: dict[str, tuple[str, ...]] = {
     "push_all_leaves_unlinked": ('test_PA02_PA05_push_all_creates_without_matching_and_links',),
     "push_match_latest": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates',),
     "push_match_takes_linked": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates', 'test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company'),
-    "push_without_manufacturer": ('test_FMC6_configuration_without_name_or_model_is_not_pushed', 'test_P08_FMC6_records_not_set_to_sync_are_not_pushed'),
+    "push_without_manufacturer": ("test_P08_FMC6_records_not_set_to_sync_are_not_pushed",),
 }
 
 

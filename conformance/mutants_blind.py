@@ -906,7 +906,7 @@ KILLERS: dict[str, tuple[str, ...]] = {
     "filter_offers_every_state": ('test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state',),
     "owner_from_first_settings": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates',),
     "parent_needs_prior_link": ('test_FMO3_parent_organization_only_when_the_parent_is_linked', 'test_FMO3_Q16_parents_follow_linked_companies_and_never_form_a_cycle'),
-    "push_all_ignores_scope": ('test_PA01_PA07_push_all_after_a_pass_pushes_only_the_unlinked_and_no_tickets',),
+    "push_all_ignores_scope": ("test_PA07_push_all_pushes_only_records_set_to_sync",),
     "push_all_leaves_unlinked": ('test_PA02_PA05_push_all_creates_without_matching_and_links',),
     "push_match_latest": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates',),
     "push_match_takes_linked": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates', 'test_P06_M02_M03_M08_M09_saving_an_unlinked_child_matches_inside_its_company'),

@@ -52,3 +52,63 @@ def test_FMK4_a_new_contact_is_pushed_without_the_channels_no_type_was_chosen_fo
             phones = {k: c.get(k) for k in ("phone", "mobilePhone") if c.get(k)}
             assert not phones, f"FM-K4: no Phone Type is chosen but the contact was pushed with {phones}"
         checked()
+
+
+# ============================================================== PA-07: push-all pushes only eligible records
+_ORG_TYPE = {"Customer": "1", "Lead": "2", "Vendor": "7"}  # Companies.companyType of the minimal fixture
+_CI_TYPE = {"Workstation": "1", "Laptop": "2", "Server": "3"}  # ConfigurationItemTypes of the minimal fixture
+_PUSH_ALL_DOCS = (
+    [{"kind": "organization", "ref": f"o{i}", "fields": {"name": name, "org_type": t}, "unmapped": {}}
+     for i, (name, t) in enumerate([("Acme", "Customer"), ("Bolt", "Lead"), ("Crane", "Vendor"), ("", "Customer")])]
+    + [{"kind": "configuration", "ref": f"c{j}", "org": "o0",
+        "fields": {"name": f"PC-{j}", "configuration_type": t, "manufacturer": "Dell", "model": "OptiPlex 7090",
+                   "serial_number": f"PA-{j}"}, "unmapped": {}}
+       for j, t in enumerate(["Workstation", "Laptop", "Server", "Autotask Default"])])
+
+
+def _push_all_eligible(settings: dict) -> dict[str, bool]:
+    """PA-07 from the rule's text: an organization is eligible when it is named and its type is selected (SC-01(a);
+    classification sync is off here); a configuration when its organization is pushed, its type is selected or it
+    is 'Autotask Default' with "without type" checked (SC-02), and it has name, type, manufacturer and model
+    (FM-C6, all present here)."""
+    out: dict[str, bool] = {}
+    for d in _PUSH_ALL_DOCS:
+        f = d["fields"]
+        if d["kind"] == "organization":
+            out[d["ref"]] = bool(f["name"]) and _ORG_TYPE[f["org_type"]] in settings["account_types"]
+        else:
+            t = f["configuration_type"]
+            typed = (settings["sync_without_ci_type"] if t == "Autotask Default"
+                     else _CI_TYPE[t] in settings["ci_types"])
+            out[d["ref"]] = out[d["org"]] and typed
+    return out
+
+
+@prop(rules=["PA-07", "PA-01", "PA-05", "SC-01", "SC-02"], needs={"push_all", "create_record"}, max_examples=4,
+      settings=S.sync_settings(two_way=True, classification_sync=False, account_types=st.sampled_from([["1"], ["1", "2"]])),
+      examples=({"settings": base_settings(two_way=True, ci_types=["1"], sync_without_ci_type=False)},
+                {"settings": base_settings(two_way=True, account_types=["1", "2"], ci_types=["1", "2", "3"])}))
+def test_PA07_push_all_pushes_only_records_set_to_sync(factory: Any, settings: dict) -> None:
+    """Organizations of every type (one unnamed) and configurations of selected, unselected and blank types are
+    pushed all at once: exactly the eligible ones reach Autotask and are linked (PA-07, PA-05); the others are
+    skipped and stay unlinked."""
+    spec = {**_ONE, "docs": _PUSH_ALL_DOCS}
+    want = _push_all_eligible(settings)
+    with world(factory, spec, settings) as w:
+        before = {k: {i["id"] for i in w.at_query(e)} for k, e in (("organization", "Companies"),
+                                                                  ("configuration", "ConfigurationItems"))}
+        w.adapter.push_all()
+        for kind, entity in (("organization", "Companies"), ("configuration", "ConfigurationItems")):
+            created = {i["id"] for i in w.at_query(entity)} - before[kind]
+            refs = [d["ref"] for d in _PUSH_ALL_DOCS if d["kind"] == kind]
+            n_want = sum(want[r] for r in refs)
+            assert len(created) == n_want, (f"PA-07: push-all created {len(created)} Autotask {kind} records, "
+                                            f"but only {n_want} are set to sync: {[r for r in refs if want[r]]}")
+            for ref in refs:
+                r = w.record(kind, w.doc_ids[ref])
+                if want[ref]:
+                    assert r["link"] and r["link"]["psa_id"] in created, f"PA-05: eligible {ref} not linked: {r['link']}"
+                else:
+                    assert not (r["link"] and r["link"]["psa_id"] in created), \
+                        f"PA-07: {ref} ({r['fields']}) is not set to sync but was pushed"
+        checked()

@@ -21,7 +21,7 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # properties written for the survivors of bench/mutation.py
                  "decisions", "survivors_pull", "survivors_push",
                  # properties written for the blind defects of conformance/mutants_blind.py (issue 13)
-                 "blind_disabled", "blind_settings", "blind_push")
+                 "blind_disabled", "blind_settings", "blind_push", "blind_status")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

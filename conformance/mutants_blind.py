@@ -903,7 +903,7 @@ KILLERS: dict[str, tuple[str, ...]] = {
     "delete_all_takes_disabled": ('test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records', 'test_D07_option2_deletes_only_linked_organizations_and_their_children'),
     "disconnect_keeps_inactive_links": ('test_D02_D07_Q18_disconnect_with_orphaned_and_disabled_records', 'test_D02_option1_clears_every_link_keeps_data_writes_nothing'),
     "errors_counted_as_synced": ('test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state', 'test_ST05_counts_equal_link_states_after_every_operation'),
-    "filter_offers_every_state": ('test_P11_ST03_ST05_a_failed_first_push_shows_the_error_state',),
+    "filter_offers_every_state": ("test_ST06_the_status_filter_offers_exactly_the_states_records_hold",),
     "owner_from_first_settings": ('test_P05_P06_an_explicit_save_matches_autotask_or_creates',),
     "parent_needs_prior_link": ('test_FMO3_parent_organization_only_when_the_parent_is_linked', 'test_FMO3_Q16_parents_follow_linked_companies_and_never_form_a_cycle'),
     "push_all_ignores_scope": ("test_PA07_push_all_pushes_only_records_set_to_sync",),

@@ -735,7 +735,7 @@ def _pre_links(orig: Callable[..., Any]) -> Callable[..., Any]:
 def _parents_need_prior_link(orig: Callable[..., Any]) -> Callable[..., Any]:
     def finish_parents(self: Any, companies: list[dict[str, Any]]) -> None:
         orig(self, companies)
-        pre = getattr(self, "_blind_pre", set())
+        pre: set[int] = getattr(self, "_blind_pre", set())
         for co in companies:
             hit = self.local["organization"].get(int(co["id"]))
             parent = co.get("parentCompanyID")

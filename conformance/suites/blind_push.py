@@ -57,7 +57,7 @@ def test_FMK4_a_new_contact_is_pushed_without_the_channels_no_type_was_chosen_fo
 # ============================================================== PA-07: push-all pushes only eligible records
 _ORG_TYPE = {"Customer": "1", "Lead": "2", "Vendor": "7"}  # Companies.companyType of the minimal fixture
 _CI_TYPE = {"Workstation": "1", "Laptop": "2", "Server": "3"}  # ConfigurationItemTypes of the minimal fixture
-_PUSH_ALL_DOCS = (
+_PUSH_ALL_DOCS: list[dict[str, Any]] = (
     [{"kind": "organization", "ref": f"o{i}", "fields": {"name": name, "org_type": t}, "unmapped": {}}
      for i, (name, t) in enumerate([("Acme", "Customer"), ("Bolt", "Lead"), ("Crane", "Vendor"), ("", "Customer")])]
     + [{"kind": "configuration", "ref": f"c{j}", "org": "o0",
@@ -106,6 +106,7 @@ def test_PA07_push_all_pushes_only_records_set_to_sync(factory: Any, settings: d
                                             f"but only {n_want} are set to sync: {[r for r in refs if want[r]]}")
             for ref in refs:
                 r = w.record(kind, w.doc_ids[ref])
+                assert r is not None, f"push-all deleted the documentation record {ref}"
                 if want[ref]:
                     assert r["link"] and r["link"]["psa_id"] in created, f"PA-05: eligible {ref} not linked: {r['link']}"
                 else:

@@ -79,7 +79,9 @@ def test_FMC1_a_configuration_is_named_by_its_reference_name_else_its_product(fa
         w.pass_ok()
         for ci in spec["cis"]:
             at = w.at_get("ConfigurationItems", ci["id"])
+            assert at is not None, f"the tenant lost device {ci['id']}"
             product = w.at_get("Products", at["productID"])
+            assert product is not None, f"the tenant lost product {at['productID']}"
             want = at["referenceTitle"] if at.get("referenceTitle") else product["name"]
             rec = w.must_link("configuration", ci["id"])
             assert rec["fields"]["name"] == want, (f"FM-C1: device {ci['id']} (reference name "

@@ -849,6 +849,127 @@ AdContactPushedWithOneType = _mutant(
     _wrap_fn(f"{_P}.service.SyncService.ad_create", _ad_one_type_enough))
 
 
+# ===================================================================================== third round (after the suites' names were known)
+TicketNumberCasefold = _mutant(
+    "TicketNumberCasefold",
+    # M-05/M-06: ticket numbers compared case-insensitively, so "t20251201.0001" claims "T20251201.0001".
+    lambda: mock.patch(f"{_P}.plan.ticket_key", lambda n: _simple_key(_fold(n))))
+
+
+def _ignore_pause(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def run_pass(self: Any, *a: Any, **kw: Any) -> Any:
+        row = self.store.get_integration()
+        if row and row.get("paused"):
+            self.store.save_integration(paused=0)
+            try:
+                return orig(self, *a, **kw)
+            finally:
+                self.store.save_integration(paused=1, status="Paused")
+        return orig(self, *a, **kw)
+
+    return run_pass
+
+
+PausedStillPulls = _mutant(
+    "PausedStillPulls",
+    # P-14/D-01: a pass run while the integration is paused still pulls.
+    _wrap_fn(f"{_P}.service.SyncService.run_pass", _ignore_pause))
+
+
+def _denied_kind_is_empty(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def fetch_kind(self: Any, kind: str, base: Any, marks: Any) -> Any:
+        from reference_impl.client import AutotaskError
+
+        if kind == "organization":
+            return orig(self, kind, base, marks)
+        try:
+            return orig(self, kind, base, marks)
+        except AutotaskError:
+            return [], True  # "no permission on this entity: nothing there"
+
+    return fetch_kind
+
+
+DeniedFetchIsEmpty = _mutant(
+    "DeniedFetchIsEmpty",
+    # C-11/O-08: a failed fetch of contacts, devices or tickets is read as "there are none", which orphans them.
+    _wrap_fn(f"{_P}.pull.PullPass._fetch_kind", _denied_kind_is_empty))
+
+ManualAddressIgnored = _mutant(
+    "ManualAddressIgnored",
+    # FM-K1: a contact's hand-typed address is dropped instead of becoming an unsynced location.
+    lambda: mock.patch(f"{_P}.pull.CONTACT_ADDRESS_FIELDS", ()))
+
+
+def _delete_in_autotask_too(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def delete_record(self: Any, kind: str, rid: int) -> None:
+        rec = self.store.get_record(kind, rid)
+        orig(self, kind, rid)
+        if rec is not None and rec.link is not None and kind in ("contact", "location"):
+            company = self.store.get_link("organization", int(rec.organization_id or 0))
+            if company is not None:
+                seg = "Contacts" if kind == "contact" else "Locations"
+                try:
+                    self.client().request("DELETE", f"Companies/{company.psa_id}/{seg}/{rec.link.psa_id}",
+                                          entity="Contacts" if kind == "contact" else "CompanyLocations")
+                except Exception:  # noqa: BLE001 - best effort, as the defect would be written
+                    pass
+
+    return delete_record
+
+
+LocalDeleteDeletesInAutotask = _mutant(
+    "LocalDeleteDeletesInAutotask",
+    # P-13: deleting a (disabled or orphaned) contact or location in the documentation deletes it in Autotask too.
+    _wrap_fn(f"{_P}.service.SyncService.delete_record", _delete_in_autotask_too))
+
+
+def _switch_off_keeps(setting: str, kind: str) -> Callable[[], Any]:
+    def wrapper(orig: Callable[..., Any]) -> Callable[..., Any]:
+        def fetch(self: Any) -> Any:
+            fx = orig(self)
+            if not getattr(self.s, setting):
+                fx.complete[kind] = False  # "nothing fetched, so nothing to decide"
+            return fx
+
+        return fetch
+
+    return _wrap_fn(f"{_P}.pull.PullPass.fetch", wrapper)
+
+
+ContactsOffOrphansNothing = _mutant(
+    "ContactsOffOrphansNothing",
+    # O-03/SC-04: turning contact sync off leaves the synced contacts enabled instead of orphaning them.
+    _switch_off_keeps("contacts_enabled", "contact"))
+
+LocationsOffOrphansNothing = _mutant(
+    "LocationsOffOrphansNothing",
+    # O-03/SC-05: turning location sync off leaves the synced locations enabled instead of orphaning them.
+    _switch_off_keeps("locations_enabled", "location"))
+
+
+def _no_move_check(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def update_linked(self: Any, rec: Any, names: list[str]) -> Any:
+        if rec.link is not None:
+            rec.link = dataclasses.replace(rec.link, psa_company_id=None)
+            orig_get = self.client.get
+            self.client.get = lambda entity, pid: None  # the company check finds nothing to compare
+            try:
+                return orig(self, rec, names)
+            finally:
+                self.client.get = orig_get
+        return orig(self, rec, names)
+
+    return update_linked
+
+
+MovePushedSilently = _mutant(
+    "MovePushedSilently",
+    # FM-C7/FM-K3: moving a synced device or contact to another organization is pushed as if nothing happened
+    # (Autotask ignores the company change), instead of failing with a sync error.
+    _wrap_fn(f"{_P}.push.Pusher.update_linked", _no_move_check))
+
+
 # ===================================================================================== registry
 def _m(name: str, cls: type[BlindMutant], rules: tuple[str, ...], edge: str = "") -> Mutant:
     return Mutant(name, cls, rules, KILLERS.get(name, ()), edge)
@@ -969,4 +1090,12 @@ BLIND_MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     _m("owner_from_first_settings", OwnerFromFirstSettings, ("FM-O1", "P-09")),
     _m("contact_pushed_with_contacts_off", ContactPushedWithContactsOff, ("SC-04", "SC-14", "P-08")),
     _m("ad_contact_pushed_with_one_type", AdContactPushedWithOneType, ("P-10",)),
+    _m("ticket_number_casefold", TicketNumberCasefold, ("M-05", "M-06")),
+    _m("paused_still_pulls", PausedStillPulls, ("P-14", "D-01")),
+    _m("denied_fetch_is_empty", DeniedFetchIsEmpty, ("C-11", "O-08")),
+    _m("manual_address_ignored", ManualAddressIgnored, ("FM-K1",)),
+    _m("local_delete_deletes_in_autotask", LocalDeleteDeletesInAutotask, ("P-13",)),
+    _m("contacts_off_orphans_nothing", ContactsOffOrphansNothing, ("O-03", "SC-04")),
+    _m("locations_off_orphans_nothing", LocationsOffOrphansNothing, ("O-03", "SC-05")),
+    _m("move_pushed_silently", MovePushedSilently, ("FM-C7", "FM-K3")),
 ]}

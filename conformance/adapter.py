@@ -139,7 +139,9 @@ class SyncAdapter(Protocol):
         it is pushed automatically only when an AD Email Type and Phone Type are chosen (P-10)."""
 
     def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
-        """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``."""
+        """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``, and
+        ``org_id`` to move a child record to another organization (FM-C7, FM-K3); an adapter without moves may
+        ignore ``org_id`` or raise :class:`Refused`."""
 
     def disable(self, kind: str, record_id: Any) -> None: ...
 
@@ -309,8 +311,11 @@ class ReferenceAdapter:
                                             created_at=created_at)
 
     def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        changes = dict(changes)
+        if "org_id" in changes:  # a move to another organization (FM-C7, FM-K3)
+            changes["organization_id"] = changes.pop("org_id")
         try:
-            self.svc.ui_save(kind, record_id, dict(changes))  # pushes by itself when the rules say so (P-02)
+            self.svc.ui_save(kind, record_id, changes)  # pushes by itself when the rules say so (P-02)
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc) from exc
 

@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance import strategies as S
+from conformance.adapter import Refused
 from conformance.suites._common import checked, prop
 from conformance.world import base_settings, world
 
@@ -112,4 +113,44 @@ def test_PA07_push_all_pushes_only_records_set_to_sync(factory: Any, settings: d
                 else:
                     assert not (r["link"] and r["link"]["psa_id"] in created), \
                         f"PA-07: {ref} ({r['fields']}) is not set to sync but was pushed"
+        checked()
+
+
+# ============================================================== FM-C7 / FM-K3: a move is a sync error, never silent
+_TWO = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}, {"id": 1002, "name": "Fabrikam", "type": 1}],
+        "contacts": [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee"}],
+        "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": None, "type": 1}],
+        "locations": [], "tickets": [], "docs": []}
+_MOVED = {"contact": ("Contacts", 30001), "configuration": ("ConfigurationItems", 100001)}
+
+
+@prop(rules=["FM-C7", "FM-K3", "P-11"], needs={"push", "edit_and_save"}, max_examples=4,
+      settings=S.scoped_settings(contacts_enabled=True, two_way=True,
+                                 ci_types=st.sampled_from([["1"], ["1", "2"], ["1", "2", "3"]])),
+      kind=st.sampled_from(["contact", "configuration"]),
+      examples=({"settings": _BASE, "kind": "contact"}, {"settings": _BASE, "kind": "configuration"}))
+def test_FMC7_FMK3_moving_a_synced_record_to_another_organization_is_a_sync_error(factory: Any, settings: dict,
+                                                                                 kind: str) -> None:
+    """With two-way on, a synced contact or device moved in the documentation to another synced organization
+    cannot be pushed as a move: Autotask cannot change a device's or contact's company (FM-C7, FM-K3). If the move
+    is saved, the record shows the sync error (P-11); it is never silently kept as synced. Either way the Autotask
+    record stays in its company and no second one is created."""
+    entity, psa = _MOVED[kind]
+    with world(factory, _TWO, settings) as w:
+        w.pass_ok()
+        rec = w.must_link(kind, psa)
+        other = w.must_link("organization", 1002)
+        before = {i["id"] for i in w.at_query(entity)}
+        try:
+            w.adapter.edit_and_save(kind, rec["id"], {"org_id": other["id"]})
+        except Refused:
+            pass
+        after = w.record(kind, rec["id"])
+        assert after is not None, f"FM-C7/FM-K3: moving the {kind} deleted it"
+        if after["org_id"] == other["id"]:  # the move was saved: it must show as a sync error, not as synced
+            assert after["link"] and after["link"]["state"] == "error", (
+                f"FM-C7/FM-K3: the {kind} moved to another organization shows {after['link']}, not the sync error")
+        at = w.at_get(entity, psa)
+        assert at is not None and at["companyID"] == 1001, f"FM-C7/FM-K3: Autotask {kind} {psa} changed company"
+        assert {i["id"] for i in w.at_query(entity)} == before, f"FM-C7: the move created a second Autotask {kind}"
         checked()

@@ -203,8 +203,11 @@ class ReferenceAdapter:
                                             created_at=created_at)
 
     def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        changes = dict(changes)
+        if "org_id" in changes:  # a move to another organization (FM-C7, FM-K3)
+            changes["organization_id"] = changes.pop("org_id")
         try:
-            self.svc.ui_save(kind, record_id, dict(changes))  # pushes by itself when the rules say so (P-02)
+            self.svc.ui_save(kind, record_id, changes)  # pushes by itself when the rules say so (P-02)
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc) from exc
 

@@ -114,7 +114,9 @@ class SyncAdapter(Protocol):
         it is pushed automatically only when an AD Email Type and Phone Type are chosen (P-10)."""
 
     def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
-        """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``."""
+        """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``, and
+        ``org_id`` to move a child record to another organization (FM-C7, FM-K3); an adapter without moves may
+        ignore ``org_id`` or raise :class:`Refused`."""
 
     def disable(self, kind: str, record_id: Any) -> None: ...
 

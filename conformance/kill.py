@@ -2,6 +2,7 @@
 
     CI=true python -m conformance.kill    # prints one line per mutant and "kill rate: K/N" (CI profile)
     HYPOTHESIS_PROFILE=conformance-deep python -m conformance.kill
+    CI=true python -m conformance.kill --blind [NAME ...]   # the blind set (conformance/mutants_blind.py), timed
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # properties written for the survivors of bench/mutation.py
                  "decisions", "survivors_pull", "survivors_push",
                  # Autotask admin-only changes and the FM-O2 primary location (protocol 1.1)
-                 "admin_changes")
+                 "admin_changes",
+                 # properties written for the blind defects of conformance/mutants_blind.py (issue 13)
+                 "blind_disabled", "blind_settings", "blind_push", "blind_status")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:
@@ -56,23 +59,31 @@ def first_failure(factory: Callable[[], Any], first: tuple[str, ...] = ()) -> tu
     return None
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     import os
+    import time
 
     from hypothesis import settings
 
     import conformance.profiles  # noqa: F401 - registers the conformance-ci / conformance-deep profiles
     from conformance.mutants import MUTANTS
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--blind"]:
+        from conformance.mutants_blind import BLIND_MUTANTS
+
+        MUTANTS = {n: m for n, m in BLIND_MUTANTS.items() if not args[1:] or n in args[1:]}  # noqa: N806
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("conformance-ci" if os.environ.get("CI") else None)
     if profile:
         settings.load_profile(profile)
 
     killed = 0
     for m in MUTANTS.values():
+        t0 = time.perf_counter()
         hit = first_failure(m.factory, m.killers)
         killed += hit is not None
-        print(f"{m.name:32s} {'KILLED by ' + hit[0] if hit else 'SURVIVED'}")
+        print(f"{m.name:32s} {'KILLED by ' + hit[0] if hit else 'SURVIVED'} ({time.perf_counter() - t0:.1f} s)",
+              flush=True)
     print(f"kill rate: {killed}/{len(MUTANTS)}")
     return 0 if killed == len(MUTANTS) else 1
 

@@ -1064,7 +1064,7 @@ class QueueNamesReadOnce(MutantAdapter):
         return [mock.patch.object(AutotaskClient, "picklists", picklists)]
 
 
-KIT_SURV_MUTANTS = (
+KIT_SURV_MUTANTS: tuple[Mutant, ...] = (
     Mutant("vanished_companies_stay_linked", VanishedCompaniesStayLinked, ("O-01", "O-04"),
            ("test_O01_O04_an_organization_whose_company_an_admin_deleted_is_orphaned",), ""),
     Mutant("primary_location_never_set", PrimaryLocationNeverSet, ("FM-O2",),

@@ -70,9 +70,11 @@ def test_O01_O04_an_organization_whose_company_an_admin_deleted_is_orphaned(fact
         assert after["link"] is not None and after["link"]["state"] == "orphaned", (
             f"O-01: company {gone} was deleted in Autotask, but after a full pass its organization is "
             f"{after['link'] and after['link']['state']}")
-        for entity, ids in removed.items():
+        for entity, removed_ids in removed.items():
             kind = _ENTITY_KIND.get(entity)
-            for pid in ids if kind else ():
+            if kind is None:
+                continue
+            for pid in removed_ids:
                 rid = children[kind].get(pid)
                 if rid is None:
                     continue  # never synced (its kind is off): nothing to orphan

@@ -17,15 +17,14 @@ reads), so defects in those operations are reachable too.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from unittest import mock
 
 from conformance.adapter import ReferenceAdapter
-from conformance.mutants import Mutant
+from conformance.mutants import Mutant, MutantAdapter
 
 _P = "reference_impl.sync"
 
@@ -34,18 +33,9 @@ _WRAPPED = ("connect", "apply_settings", "run_pass", "records", "summary", "crea
             "status_filter_options", "records_with_status", "integration_status", "logs")
 
 
-class BlindMutant(ReferenceAdapter):
-    """A reference adapter whose every call runs with ``patches()`` applied."""
-
-    def patches(self) -> list[Any]:
-        return []
-
-    @contextlib.contextmanager
-    def _patched(self) -> Iterator[None]:
-        with contextlib.ExitStack() as stack:
-            for p in self.patches():
-                stack.enter_context(p)
-            yield
+class BlindMutant(MutantAdapter):
+    """A reference adapter whose EVERY call (see _WRAPPED, not only passes and saves) runs with ``patches()``
+    applied; ``patches``/``_patched`` come from the shipped mutants' base class."""
 
 
 def _wrap(name: str) -> Callable[..., Any]:

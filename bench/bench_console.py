@@ -17,7 +17,6 @@ Prints req/s medians and the paired ratios; writes bench/results/bench_console-<
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
@@ -28,28 +27,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common as c  # noqa: E402
-
-
-def wsgi_caller(app, wl: c.Workload):
-    from werkzeug.test import EnvironBuilder
-
-    env0 = EnvironBuilder(path=wl.get_path(0), headers=c.bench_headers(), base_url="http://127.0.0.1").get_environ()
-
-    def call(i: int) -> None:
-        env = dict(env0)
-        env["PATH_INFO"] = wl.get_path(i)
-        env["wsgi.input"] = io.BytesIO(b"")
-        status: list[str] = []
-        body = app(env, lambda s, h, exc=None: status.append(s))
-        try:
-            data = b"".join(body)
-        finally:
-            getattr(body, "close", lambda: None)()
-        if not status[0].startswith("200"):
-            raise RuntimeError(status[0])
-        json.loads(data)
-
-    return call
 
 
 @contextmanager
@@ -92,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     without = c.make_app(doc, {**c.BENCH_SETTINGS, "console": False})
     assert with_console.test_client().get("/_mock/ui/").status_code == 200
     assert without.test_client().get("/_mock/ui/").status_code == 404
-    calls = {"console": wsgi_caller(with_console, wl), "no_console": wsgi_caller(without, wl)}
+    calls = {"console": c.wsgi_get_caller(with_console, wl), "no_console": c.wsgi_get_caller(without, wl)}
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in ("console", "no_console", "no_response_head")}
     order = ["console", "no_console", "no_response_head"]
     for rep in range(args.reps):

@@ -11,7 +11,6 @@ Not part of the test run. Everything talks to 127.0.0.1 only; every loop is boun
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
@@ -132,31 +131,9 @@ def inprocess(cfg: dict[str, Any], doc: dict[str, Any], notes: list[str]) -> dic
             sess = local.session = requests.Session()
         sess.get(stub_base + wl.get_path(i), headers=headers).json()
 
-    # the mock's own cost without the test client: one WSGI call with a prepared environ
-    from werkzeug.test import EnvironBuilder
-
-    env0 = EnvironBuilder(path=wl.get_path(0), headers=headers, base_url="http://127.0.0.1").get_environ()
-
-    def wsgi_get(flask_app):
-        def call(i: int) -> None:
-            env = dict(env0)
-            env["PATH_INFO"] = wl.get_path(i)
-            env["wsgi.input"] = io.BytesIO(b"")
-            status: list[str] = []
-            body = flask_app(env, lambda s, h, exc=None: status.append(s))
-            try:
-                data = b"".join(body)
-            finally:
-                getattr(body, "close", lambda: None)()
-            if not status[0].startswith("200"):
-                raise RuntimeError(status[0])
-            json.loads(data)
-
-        return call
-
     calls = {"get_by_id": get_by_id, "eq_indexed": eq_indexed, "paging": paging,
              "ceiling_get_by_id": ceiling_get, "responses_get_by_id": responses_get,
-             "wsgi_get_by_id": wsgi_get(app), "wsgi_ceiling_get_by_id": wsgi_get(ceiling)}
+             "wsgi_get_by_id": c.wsgi_get_caller(app, wl), "wsgi_ceiling_get_by_id": c.wsgi_get_caller(ceiling, wl)}
     # the mock in-process through `requests` (mockserver.intercept), like the `responses` stub is reached
     intercept = None
     try:

@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import gc
 import http.client
+import io
 import json
 import os
 import platform
@@ -744,3 +745,27 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def wsgi_get_caller(app: Any, wl: Workload) -> Callable[[int], None]:
+    """GET of CI ``i`` as one bare WSGI call with a prepared environ: the app's own cost, without a test client
+    or a socket (bench_mock's WSGI rows, bench_console's with/without comparison)."""
+    from werkzeug.test import EnvironBuilder
+
+    env0 = EnvironBuilder(path=wl.get_path(0), headers=bench_headers(), base_url="http://127.0.0.1").get_environ()
+
+    def call(i: int) -> None:
+        env = dict(env0)
+        env["PATH_INFO"] = wl.get_path(i)
+        env["wsgi.input"] = io.BytesIO(b"")
+        status: list[str] = []
+        body = app(env, lambda s, h, exc=None: status.append(s))
+        try:
+            data = b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+        if not status[0].startswith("200"):
+            raise RuntimeError(status[0])
+        json.loads(data)
+
+    return call

@@ -35,11 +35,29 @@ def stop_server(server, thread: threading.Thread | None = None, timeout: float =
 
     socket_map = getattr(server, "_map", None) if hasattr(server, "trigger") else None
     if socket_map is not None and thread is not None and thread.is_alive():
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
-        thread.join(timeout)
+        if not _close_from_loop(server, socket_map, thread, timeout):
+            # The trigger is gone (its pipe was closed or reported invalid, so the loop closed it):
+            # close what is left from here; the loop sees an empty map and ends.
+            wasyncore.close_all(socket_map, ignore_all=True)
+            thread.join(timeout)
     else:
         server.close()
     server.task_dispatcher.shutdown()
+
+
+def _close_from_loop(server, socket_map, thread: threading.Thread, timeout: float) -> bool:
+    """Ask the loop to close its own sockets; False when its trigger can no longer be pulled."""
+    from waitress import wasyncore
+
+    trigger = server.trigger
+    if getattr(trigger, "_closed", False):
+        return False
+    try:
+        trigger.pull_trigger(lambda: wasyncore.close_all(socket_map, ignore_all=True))
+    except OSError:
+        return False
+    thread.join(timeout)
+    return True
 
 
 def bind_error_message(host: str, port: int, exc: OSError) -> str:

@@ -220,3 +220,23 @@ def test_build_and_stop_server():
         assert resp.headers["Server"] == "Microsoft-IIS/10.0"
     stop_server(server, thread)
     assert not thread.is_alive()
+
+
+def test_stop_server_survives_a_trigger_that_is_already_gone():
+    """CI once failed with EBADF in stop_server: the loop had closed its trigger before the stop pulled it.
+
+    Closing the trigger's pipe under the running loop reproduces that; the stop must still end the loop.
+    """
+    import os
+    import time
+
+    from mockserver.app import create_app
+    from mockserver.config import MockConfig
+
+    server = build_server(create_app(MockConfig(fixtures=[str(BASIC)])), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    os.close(server.trigger.trigger)  # the write end: the next pull fails with EBADF
+    time.sleep(0.05)
+    stop_server(server, thread, timeout=5)
+    assert not thread.is_alive()

@@ -10,10 +10,9 @@ from contextlib import contextmanager
 import pytest
 import requests
 import yaml
-from waitress import wasyncore
 
 from mockserver.app import create_app, get_context
-from mockserver.cli import build_server
+from mockserver.cli import build_server, stop_server
 from mockserver.config import MockConfig
 from mockserver.faults import DroppedConnection, FaultRuleError, is_dropped, validate_fault_rules
 from mockserver.throttle import set_sleep
@@ -31,11 +30,7 @@ def live(app, threads: int = 4):
     try:
         yield f"http://127.0.0.1:{server.effective_port}{V1}"
     finally:
-        # server.close() from another thread races waitress' select loop (EBADF in the server thread):
-        # finish the workers, then close every socket from inside the loop so it ends by itself.
-        server.task_dispatcher.shutdown(timeout=10)
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(10)
+        stop_server(server, thread, timeout=10)
 
 
 def add(app, rule, **params):

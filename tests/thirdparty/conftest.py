@@ -20,11 +20,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from waitress import wasyncore
 from werkzeug.wrappers import Request
 
 from mockserver.app import ApiFastLane, create_app
-from mockserver.cli import build_server
+from mockserver.cli import build_server, stop_server
 from mockserver.config import MockConfig
 
 BASIC = Path(__file__).resolve().parent.parent / "fixtures" / "basic.yaml"
@@ -97,22 +96,10 @@ def live_mock():
     assert isinstance(inner, ApiFastLane) and not inner._flask_needed()  # the clients meet the lane users get
 
     server = build_server(app, "127.0.0.1", 0)
-    stopping = threading.Event()
-
-    def serve() -> None:
-        try:
-            server.run()
-        except (OSError, ValueError):  # the loop may trip over sockets closed under it while stopping
-            if not stopping.is_set():
-                raise
-
-    thread = threading.Thread(target=serve, name="autotask-mock-thirdparty", daemon=True)
+    thread = threading.Thread(target=server.run, name="autotask-mock-thirdparty", daemon=True)
     thread.start()
     yield LiveMock(f"http://127.0.0.1:{server.effective_port}", app, seen)
-    stopping.set()
-    server.task_dispatcher.shutdown()
-    wasyncore.close_all(server._map)  # the listening socket, its trigger and any kept-alive client channels
-    thread.join(timeout=10)
+    stop_server(server, thread, timeout=10)
 
 
 @pytest.fixture(scope="session")

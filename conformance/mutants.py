@@ -1115,3 +1115,68 @@ REMAP_MUTANTS = (
            ("test_P11_R05_a_retry_pushes_what_every_failed_save_left_unpushed",), ""),
 )
 MUTANTS.update({m.name: m for m in REMAP_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-incr (issue 13, survivors pull:157:AddNot:6 and pull:533:ReplaceComparisonOperator_IsNot_Is:27 of the re-measured
+# sample): incremental passes, suites/survivors_incremental.py.
+# ======================================================================================================================
+class IncrementalChildrenOfUnchangedCompaniesNeverMatch(MutantAdapter):
+    """An incremental pass loads match candidates only in the organizations of the companies it fetched: a new
+    Autotask contact, device or location of a company that did not change itself finds no candidate and creates a
+    duplicate of its unlinked documentation twin (M-07, M-09, SC-10)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.pull import PullPass
+
+        original = PullPass._load_children
+
+        def load_children(pp: Any, kind: str, by_company: Any, org_of: dict[int, int | None]) -> Any:
+            fetched = pp.present["organization"]
+            return original(pp, kind, by_company, {c: (o if c in fetched else None) for c, o in org_of.items()})
+
+        return [mock.patch.object(PullPass, "_load_children", load_children)]
+
+
+class IncrementalCycleCheckSeesOnlyFetched(MutantAdapter):
+    """The parent-cycle check of an incremental pass reads no Parent Organization of an organization the pass did
+    not load: a parent change in Autotask that closes a cycle through unchanged companies makes a cycle of Parent
+    Organizations (Q16, FM-O3)."""
+
+    def patches(self) -> list[Any]:
+        import dataclasses
+
+        from reference_impl.sync.pull import PullPass
+
+        original = PullPass._finish_parents
+
+        def finish_parents(pp: Any, companies: Any) -> None:
+            real, loaded = pp.store, set(pp.org_by_id)
+
+            class Blind:
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(real, name)
+
+                def get_record(self, kind: str, rid: Any) -> Any:
+                    rec = real.get_record(kind, rid)
+                    if kind == "organization" and rec is not None and rid not in loaded:
+                        rec = dataclasses.replace(rec, fields={**rec.fields, "parent_id": None})
+                    return rec
+
+            pp.store = Blind()
+            try:
+                original(pp, companies)
+            finally:
+                pp.store = real
+
+        return [mock.patch.object(PullPass, "_finish_parents", finish_parents)]
+
+
+INCR_MUTANTS: tuple[Mutant, ...] = (
+    Mutant("incremental_children_of_unchanged_companies_never_match", IncrementalChildrenOfUnchangedCompaniesNeverMatch,
+           ("M-07", "M-09", "SC-10"),
+           ("test_SC10_M09_CR03_an_incremental_pass_matches_a_new_child_of_an_unchanged_company",), ""),
+    Mutant("incremental_cycle_check_sees_only_fetched", IncrementalCycleCheckSeesOnlyFetched, ("Q16", "FM-O3"),
+           ("test_FMO3_Q16_an_incremental_parent_change_never_closes_a_cycle",), ""),
+)
+MUTANTS.update({m.name: m for m in INCR_MUTANTS})

@@ -116,13 +116,16 @@ class SyncAdapter(Protocol):
     def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
         """Edit in the UI and save (P-02/P-05). ``changes`` may hold neutral mapped fields and ``unmapped``, and
         ``org_id`` to move a child record to another organization (FM-C7, FM-K3); an adapter without moves may
-        ignore ``org_id`` or raise :class:`Refused`."""
+        ignore ``org_id`` or raise :class:`Refused`. A push Autotask fails is shown as the record's sync-error state
+        (P-11); the save may also raise :class:`Refused`, never another exception."""
 
     def disable(self, kind: str, record_id: Any) -> None: ...
 
     def enable(self, kind: str, record_id: Any) -> None: ...
 
-    def sync_now(self, kind: str, record_id: Any) -> None: ...
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        """Pull this one record now (R-03). When Autotask fails, the sync is aborted and changes nothing (C-11,
+        O-08): return normally or raise :class:`Refused`; any other exception is a crash of the implementation."""
 
     def delete_record(self, kind: str, record_id: Any) -> None: ...
 

@@ -25,7 +25,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # properties written for the blind defects of conformance/mutants_blind.py (issue 13)
                  "blind_disabled", "blind_settings", "blind_push", "blind_status",
                  # incremental passes in the cases mutants of bench/mutation.py survived (issue 13)
-                 "survivors_incremental")
+                 "survivors_incremental",
+                 # Autotask failures in the middle of sync now and of a push (survivors of bench/mutation.py)
+                 "survivors_failures")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

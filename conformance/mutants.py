@@ -1120,8 +1120,7 @@ MUTANTS.update({m.name: m for m in REMAP_MUTANTS})
 # ======================================================================================================================
 # kit-incr (issue 13, survivors pull:157:AddNot:6 and pull:533:ReplaceComparisonOperator_IsNot_Is:27 of the re-measured
 # sample): incremental passes, suites/survivors_incremental.py.
-# ======================================================================================================================
-class IncrementalChildrenOfUnchangedCompaniesNeverMatch(MutantAdapter):
+# ===============================================================================================================class IncrementalChildrenOfUnchangedCompaniesNeverMatch(MutantAdapter):
     """An incremental pass loads match candidates only in the organizations of the companies it fetched: a new
     Autotask contact, device or location of a company that did not change itself finds no candidate and creates a
     duplicate of its unlinked documentation twin (M-07, M-09, SC-10)."""
@@ -1180,3 +1179,67 @@ INCR_MUTANTS: tuple[Mutant, ...] = (
            ("test_FMO3_Q16_an_incremental_parent_change_never_closes_a_cycle",), ""),
 )
 MUTANTS.update({m.name: m for m in INCR_MUTANTS})
+=======
+# kit-fail (issue 13, survivors of the re-measured sample: service_controls:67, service_push:121, service_push:128):
+# Autotask failures in the middle of a per-record operation. suites/survivors_failures.py kills each.
+# ======================================================================================================================
+class _NeverRaised(Exception):
+    """Stands in for AutotaskError in an ``except`` clause: a handler that catches nothing."""
+
+
+class SyncNowCrashesOnAutotaskFailure(MutantAdapter):
+    """"Sync now" does not catch Autotask's failure: it escapes as a crash, and the sync it started is never ended
+    (R-03, C-11: a failed sync is aborted and reported; the reference's bench mutant service_controls:67)."""
+
+    def patches(self) -> list[Any]:
+        return [mock.patch("reference_impl.sync.service_controls.AutotaskError", _NeverRaised)]
+
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        with self._patched():
+            super().sync_now(kind, record_id)
+
+
+class EligibilityFailureEscapes(MutantAdapter):
+    """An Autotask failure while the push checks the record's eligibility (reading the organization types or CI
+    types, P-08) escapes the save as a crash instead of leaving the record in the sync-error state with Autotask's
+    message (P-11; the bench mutant service_push:121)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.client import AutotaskError
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.check_eligible
+
+        def check_eligible(pusher: Any, rec: Any) -> None:
+            try:
+                original(pusher, rec)
+            except AutotaskError as exc:
+                raise RuntimeError(f"eligibility check failed: {exc}") from exc
+
+        return [mock.patch.object(Pusher, "check_eligible", check_eligible)]
+
+
+class RetryAfterFieldlessFailurePushesEverything(MutantAdapter):
+    """The retry (edit and save, R-05) of a record whose failed push carried no field pushes every mapped field,
+    overwriting Autotask values nobody changed in the documentation (P-03, Q11; the bench mutant service_push:128)."""
+
+    def edit_and_save(self, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
+        store = self.svc.store
+        rec = store.get_record(kind, record_id)
+        ps = store.get_push_state(kind, record_id)
+        if rec is not None and rec.link is not None and rec.link.state == "error" and ps and not ps["pending_fields"]:
+            store.set_push_state(kind, record_id, pending_fields=set(self.svc._pusher().pushable(kind)),
+                                 pending_create=ps["pending_create"], error=ps["error"])
+        super().edit_and_save(kind, record_id, changes)
+
+
+KIT_FAIL_MUTANTS = (
+    Mutant("sync_now_crashes_on_autotask_failure", SyncNowCrashesOnAutotaskFailure, ("R-03", "C-11"),
+           ("test_R03_C11_sync_now_against_a_failing_autotask_changes_nothing_and_can_run_again",), ""),
+    Mutant("eligibility_failure_escapes", EligibilityFailureEscapes, ("P-11", "ST-03"),
+           ("test_P11_R05_P03_a_push_failing_at_its_eligibility_check_and_its_retry",), ""),
+    Mutant("retry_after_fieldless_failure_pushes_everything", RetryAfterFieldlessFailurePushesEverything,
+           ("P-03", "Q11", "R-05"), ("test_P11_R05_P03_a_push_failing_at_its_eligibility_check_and_its_retry",),
+           "§16.6"),
+)
+MUTANTS.update({m.name: m for m in KIT_FAIL_MUTANTS})

@@ -1120,7 +1120,8 @@ MUTANTS.update({m.name: m for m in REMAP_MUTANTS})
 # ======================================================================================================================
 # kit-incr (issue 13, survivors pull:157:AddNot:6 and pull:533:ReplaceComparisonOperator_IsNot_Is:27 of the re-measured
 # sample): incremental passes, suites/survivors_incremental.py.
-# ===============================================================================================================class IncrementalChildrenOfUnchangedCompaniesNeverMatch(MutantAdapter):
+# ======================================================================================================================
+class IncrementalChildrenOfUnchangedCompaniesNeverMatch(MutantAdapter):
     """An incremental pass loads match candidates only in the organizations of the companies it fetched: a new
     Autotask contact, device or location of a company that did not change itself finds no candidate and creates a
     duplicate of its unlinked documentation twin (M-07, M-09, SC-10)."""
@@ -1179,7 +1180,9 @@ INCR_MUTANTS: tuple[Mutant, ...] = (
            ("test_FMO3_Q16_an_incremental_parent_change_never_closes_a_cycle",), ""),
 )
 MUTANTS.update({m.name: m for m in INCR_MUTANTS})
-=======
+
+
+# ======================================================================================================================
 # kit-fail (issue 13, survivors of the re-measured sample: service_controls:67, service_push:121, service_push:128):
 # Autotask failures in the middle of a per-record operation. suites/survivors_failures.py kills each.
 # ======================================================================================================================

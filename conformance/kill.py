@@ -23,7 +23,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # Autotask admin-only changes and the FM-O2 primary location (protocol 1.1)
                  "admin_changes",
                  # properties written for the blind defects of conformance/mutants_blind.py (issue 13)
-                 "blind_disabled", "blind_settings", "blind_push", "blind_status")
+                 "blind_disabled", "blind_settings", "blind_push", "blind_status",
+                 # Q26/C-09 permissions warning for masked UDFs, §3.5 ticket configurations (survivors of bench/mutation.py)
+                 "survivors_warnings")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

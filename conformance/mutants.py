@@ -1155,6 +1155,6 @@ WARN_MUTANTS = (
     Mutant("masked_udf_not_warned", MaskedUdfNotWarned, ("Q26", "C-09"),
            ("test_Q26_C09_a_masked_protected_udf_raises_a_permissions_warning",), ""),
     Mutant("ticket_configurations_unresolved", TicketConfigurationsUnresolved, ("§3.5", "FM-G1"),
-           ("test_S35_FMG1_a_ticket_s_configurations_are_the_linked_device_it_names",), ""),
+           ("test_FMG1_M14_a_ticket_s_configurations_are_the_linked_device_it_names",), ""),
 )
 MUTANTS.update({m.name: m for m in WARN_MUTANTS})

@@ -34,59 +34,6 @@ MASK = re.compile(r"^\s*\*+\s*$")
 # C-09/Q26: the warning names the permission ("a permissions warning", "the View Protected Data permission")
 PERMISSION_WARNING = re.compile(r"view\s+protected\s+data|permission", re.I)
 
-_MASKED = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}],
-           "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": "00:1A:2B:3C:4D:5E", "type": 1},
-                   {"id": 100002, "company": 1001, "serial": "SN-2", "mac": "00:1A:2B:3C:4D:5F", "type": 1}],
-           "contacts": [], "locations": [], "tickets": [], "docs": []}
-
-
-def _permission_warnings(entries: list[str]) -> list[str]:
-    return [e for e in entries if PERMISSION_WARNING.search(str(e))]
-
-
-@prop(rules=["Q26", "C-09", "M-07", "CR-01"], needs={"status_log"}, max_examples=4,
-      examples=({"udf": "MAC Address", "view": False, "later": False},
-                {"udf": "License Key", "view": False, "later": True},
-                {"udf": "License Key", "view": True, "later": False}),
-      udf=st.sampled_from(["MAC Address", "License Key"]), view=st.booleans(), later=st.booleans())
-def test_Q26_C09_a_masked_protected_udf_raises_a_permissions_warning(factory: Any, udf: str, view: bool,
-                                                                      later: bool) -> None:
-    """Q26: a protected UDF value arriving masked as ``*****`` (the API user lacks View Protected Data, C-09) raises
-    a permissions warning in the sync log of the pass that read it, and is never stored as the literal value; the
-    device itself is still pulled and linked (M-07/CR-01). The protected UDF is the MAC UDF of the settings (Q3) or
-    another one; the permission is missing from the first pass on, or revoked by an admin after a first pass made
-    with it. Control: while the API user has View Protected Data, no pass warns about the permission."""
-    with world(factory, _MASKED, base_settings(ci_types=["1"])) as w:
-        at_admin.define_udf(w, "ConfigurationItems", "License Key", protected=(udf == "License Key"))
-        if udf == "MAC Address":
-            at_admin.define_udf(w, "ConfigurationItems", "MAC Address", protected=True)
-        w.at_update("ConfigurationItems", 100001, userDefinedFields=[{"name": "License Key", "value": "LK-4711"}])
-        if later:
-            w.pass_ok()
-            early = _permission_warnings(w.adapter.logs())
-            assert not early, (f"C-09/Q26: the API user has View Protected Data, so no protected value arrived "
-                               f"masked, yet the pass warned: {early}")
-        if not view:
-            at_admin.set_view_protected_data(w, False)
-        before = len(w.adapter.logs())
-        w.pass_ok()
-        entries = w.adapter.logs()[before:]
-        warned = _permission_warnings(entries)
-        if view:
-            assert not warned, (f"C-09/Q26: the API user has View Protected Data and every protected value arrived "
-                                f"readable, yet the pass warned about the permission: {warned}")
-        else:
-            assert warned, (f"Q26/C-09: the protected UDF {udf!r} arrived masked as '*****' (the API user lacks View "
-                            f"Protected Data), but the pass raised no permissions warning; its log: {entries}")
-        masked_devices = (100001, 100002) if udf == "MAC Address" else (100001,)
-        for psa in masked_devices:
-            rec = w.must_link("configuration", psa)
-            literal = {k: v for k, v in rec["fields"].items() if isinstance(v, str) and MASK.match(v)}
-            assert not literal, (f"Q26: device {psa}'s protected UDF {udf!r} must be stored as unavailable, never as "
-                                 f"the literal masked value; the configuration holds {literal}")
-        checked()
-
-
 _TICKETS = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}],
             # 100001 is of a selected type; 100002 of type 2, not selected: out of scope (SC-02), never pulled
             "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "type": 1},
@@ -101,7 +48,7 @@ _CI = st.sampled_from([None, 100001, 100002])
       examples=({"first": 100001, "second": 100002, "then": None},
                 {"first": None, "second": 100001, "then": 100002}),
       first=_CI, second=_CI, then=_CI)
-def test_S35_FMG1_a_ticket_s_configurations_are_the_linked_device_it_names(factory: Any, first: int | None,
+def test_FMG1_M14_a_ticket_s_configurations_are_the_linked_device_it_names(factory: Any, first: int | None,
                                                                           second: int | None,
                                                                           then: int | None) -> None:
     """§3.5 (P-FM): an Autotask ticket's Configuration(s) become the IT Glue ticket's Configurations. A ticket naming
@@ -130,4 +77,59 @@ def test_S35_FMG1_a_ticket_s_configurations_are_the_linked_device_it_names(facto
             if step == "first pass":
                 w.at_update("Tickets", 700001, configurationItemID=then)
                 names[700001] = then
+        checked()
+
+
+_MASKED = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}],
+           "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": "00:1A:2B:3C:4D:5E", "type": 1},
+                   {"id": 100002, "company": 1001, "serial": "SN-2", "mac": "00:1A:2B:3C:4D:5F", "type": 1}],
+           "contacts": [], "locations": [], "tickets": [], "docs": []}
+
+
+def _permission_warnings(entries: list[str]) -> list[str]:
+    return [e for e in entries if PERMISSION_WARNING.search(str(e))]
+
+
+@prop(rules=["Q26", "C-09", "M-07", "CR-01"], needs={"status_log"}, max_examples=4,
+      examples=({"udf": "MAC Address", "view": False, "later": False},
+                {"udf": "License Key", "view": False, "later": True},
+                {"udf": "License Key", "view": True, "later": False}),
+      udf=st.sampled_from(["MAC Address", "License Key"]), view=st.booleans(), later=st.booleans())
+def test_Q26_C09_a_masked_protected_udf_raises_a_permissions_warning(factory: Any, udf: str, view: bool,
+                                                                      later: bool) -> None:
+    """Q26: a protected UDF value arriving masked as ``*****`` (the API user lacks View Protected Data, C-09) raises
+    a permissions warning in the sync log of the pass that read it, and is never stored as the literal value; the
+    device itself is still pulled and linked (M-07/CR-01). The protected UDF is the MAC UDF of the settings (Q3) or
+    another one; the permission is missing from the first pass on, or revoked by an admin after a first pass made
+    with it. Control: while the API user has View Protected Data, no pass warns about the permission."""
+    with world(factory, _MASKED, base_settings(ci_types=["1"])) as w:
+        at_admin.define_udf(w, "ConfigurationItems", "License Key", protected=(udf == "License Key"))
+        if udf == "MAC Address":
+            at_admin.define_udf(w, "ConfigurationItems", "MAC Address", protected=True)
+        w.at_update("ConfigurationItems", 100001, userDefinedFields=[{"name": "License Key", "value": "LK-4711"}])
+        masked_devices = (100001, 100002) if udf == "MAC Address" else (100001,)
+        if later:
+            w.pass_ok()
+            for psa in masked_devices:
+                w.must_link("configuration", psa)
+            early = _permission_warnings(w.adapter.logs())
+            assert not early, (f"C-09/Q26: the API user has View Protected Data, so no protected value arrived "
+                               f"masked, yet the pass warned: {early}")
+        if not view:
+            at_admin.set_view_protected_data(w, False)
+        before = len(w.adapter.logs())
+        w.pass_ok()
+        devices = [w.must_link("configuration", psa) for psa in masked_devices]
+        entries = w.adapter.logs()[before:]
+        warned = _permission_warnings(entries)
+        if view:
+            assert not warned, (f"C-09/Q26: the API user has View Protected Data and every protected value arrived "
+                                f"readable, yet the pass warned about the permission: {warned}")
+        else:
+            assert warned, (f"Q26/C-09: the protected UDF {udf!r} arrived masked as '*****' (the API user lacks View "
+                            f"Protected Data), but the pass raised no permissions warning; its log: {entries}")
+        for rec in devices:
+            literal = {k: v for k, v in rec["fields"].items() if isinstance(v, str) and MASK.match(v)}
+            assert not literal, (f"Q26: device {rec['link']['psa_id']}'s protected UDF {udf!r} must be stored as unavailable, never as "
+                                 f"the literal masked value; the configuration holds {literal}")
         checked()

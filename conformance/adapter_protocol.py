@@ -25,7 +25,9 @@ NEUTRAL_FIELDS: dict[str, tuple[str, ...]] = {
     "contact": ("first_name", "last_name", "title", "work_email", "work_phone", "mobile_phone"),
     "configuration": ("name", "asset_tag", "status", "configuration_type", "manufacturer", "model", "notes",
                       "serial_number", "mac_address"),
-    "ticket": ("ticket_number", "title", "status", "priority", "board"),
+    # configuration_ids (§3.5 "Configurations"): the local ids of the ticket's configurations; optional, None when
+    # the product lacks the field (the property reading it is then skipped)
+    "ticket": ("ticket_number", "title", "status", "priority", "board", "configuration_ids"),
 }
 
 

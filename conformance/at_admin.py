@@ -7,7 +7,10 @@ admin makes in the Autotask application, never through the API:
   admin can delete a company in the UI (or merge it into another, which removes it). The sync then meets the
   organization's company *absent* from a complete enumeration (O-01, O-08);
 * **renaming a queue** — queue names are picklist labels the admin edits under Admin › Service Desk; the ticket's
-  queue *label* changes while its ``queueID`` stays (§3.5 Queue → Board, FM-G1).
+  queue *label* changes while its ``queueID`` stays (§3.5 Queue → Board, FM-G1);
+* **user-defined fields and security levels** — an admin defines a UDF (Admin › User-Defined Fields), marks it
+  *protected*, and gives the sync's API user a security level without *View Protected Data*; the API then sends the
+  protected values masked as ``*****`` (C-09, Q26).
 
 Both act on the tenant's state inside the kit's own mock (the in-process app that also serves the live mock, see
 :func:`conformance.world.shared_app`), never on the implementation under test, and never through its code.
@@ -61,3 +64,29 @@ def rename_picklist_value(w: Any, entity: str, field: str, value: Any, label: st
         for i in hit:
             i["label"] = label
         state.set_picklist(entity, field, items)
+
+
+def define_udf(w: Any, entity: str, name: str, *, protected: bool = False) -> None:
+    """An admin defines (or redefines) the string UDF ``name`` of ``entity``, protected or not (Admin › UDFs)."""
+    from mockserver.state.udf import UdfSpec
+
+    state = tenant_state(w)
+    with state.lock:
+        defs = dict(state.udf_defs(entity))
+        defs[name] = UdfSpec.from_fixture({"name": name, "type": "string", "length": 100, "isProtected": protected})
+        state.udfs[entity] = defs
+
+
+def set_view_protected_data(w: Any, allowed: bool) -> None:
+    """An admin gives the sync's API user(s) a security level with or without *View Protected Data* (C-09): a copy
+    of "API User (system)" that grants every entity operation but hides protected UDF values (``*****``, Q26)."""
+    from mockserver.security import restricted_copy
+    from mockserver.state.tenant import BUILTIN_SECURITY_LEVEL
+
+    level = "API User (no protected data)"
+    state = tenant_state(w)
+    with state.lock:
+        if not allowed:
+            state.security_levels[level] = restricted_copy(level, view_protected_data=False)
+        for user in state.api_users.values():
+            user.security_level = BUILTIN_SECURITY_LEVEL if allowed else level

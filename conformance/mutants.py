@@ -1246,3 +1246,46 @@ KIT_FAIL_MUTANTS = (
            "§16.6"),
 )
 MUTANTS.update({m.name: m for m in KIT_FAIL_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-warn (issue 13, survivors pull:477, pull:515 and pull:487 of bench/mutation.py): suites/survivors_warnings.py.
+# ======================================================================================================================
+class MaskedUdfNotWarned(MutantAdapter):
+    """Stores a masked protected UDF as unavailable but raises no permissions warning (Q26/C-09: "raise a
+    permissions warning"), as pull:477 (the check skipped for configurations) and pull:515 (no value ever read)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.pull import PullPass
+
+        return [mock.patch.object(PullPass, "_warn_masked", lambda *_a, **_k: None)]
+
+
+class TicketConfigurationsUnresolved(MutantAdapter):
+    """A ticket's Configurations keep only the Autotask devices that resolve to no documentation configuration (an
+    empty entry each) and drop the linked ones (§3.5: they are the configurations linked to the ticket's device), as
+    pull:487."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.mapping import Ref
+        from reference_impl.sync.pull import PullPass
+
+        original = PullPass._resolve_refs
+
+        def resolve_refs(p: Any, kind: str, org_id: int, at: Any, fields: dict[str, Any], overlay: Any,
+                         *rest: Any) -> None:
+            lists = {k: v for k, v in fields.items() if isinstance(v, list) and v and all(isinstance(x, Ref) for x in v)}
+            original(p, kind, org_id, at, fields, overlay, *rest)
+            for k, v in lists.items():
+                fields[k] = [x for x in (p._resolve(r.kind, r.psa_id, org_id, overlay) for r in v) if x is None]
+
+        return [mock.patch.object(PullPass, "_resolve_refs", resolve_refs)]
+
+
+WARN_MUTANTS = (
+    Mutant("masked_udf_not_warned", MaskedUdfNotWarned, ("Q26", "C-09"),
+           ("test_Q26_C09_a_masked_protected_udf_raises_a_permissions_warning",), ""),
+    Mutant("ticket_configurations_unresolved", TicketConfigurationsUnresolved, ("§3.5", "FM-G1"),
+           ("test_FMG1_M14_a_ticket_s_configurations_are_the_linked_device_it_names",), ""),
+)
+MUTANTS.update({m.name: m for m in WARN_MUTANTS})

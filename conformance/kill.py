@@ -29,7 +29,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # Autotask failures in the middle of sync now and of a push (survivors of bench/mutation.py)
                  "survivors_failures",
                  # Q26/C-09 permissions warning for masked UDFs, §3.5 ticket configurations (survivors of bench/mutation.py)
-                 "survivors_warnings")
+                 "survivors_warnings",
+                 # a record whose Autotask company changes (SC-03/M-10; survivors of bench/mutation.py after review)
+                 "survivors_review")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

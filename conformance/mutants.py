@@ -1289,3 +1289,31 @@ WARN_MUTANTS = (
            ("test_FMG1_M14_a_ticket_s_configurations_are_the_linked_device_it_names",), ""),
 )
 MUTANTS.update({m.name: m for m in WARN_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-review (issue 13, pull:369:AddNot:39 and pull:367:ReplaceComparisonOperator_NotEq_Is:2 of bench/mutation.py,
+# reclassified from "unspecified"): suites/survivors_review.py.
+# ======================================================================================================================
+class MovedRecordsStayPut(MutantAdapter):
+    """A pulled record whose Autotask company changed is updated where it is, in the organization of its old company,
+    instead of moving to the organization linked to its new one (SC-03: children are only pulled into the org linked
+    to their company), as pull:369:AddNot:39 and pull:367:ReplaceComparisonOperator_NotEq_Is:2."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.pull import PullPass
+
+        original = PullPass._write_changes
+
+        def write_changes(p: Any, kind: str, rec: Any, fields: dict[str, Any], *, count: bool = True,
+                          organization_id: int | None = None) -> bool:
+            return bool(original(p, kind, rec, fields, count=count, organization_id=None))
+
+        return [mock.patch.object(PullPass, "_write_changes", write_changes)]
+
+
+REVIEW_MUTANTS = (
+    Mutant("moved_records_stay_put", MovedRecordsStayPut, ("SC-03",),
+           ("test_SC03_M10_a_ticket_moved_to_another_company_follows_it_to_its_organization",), ""),
+)
+MUTANTS.update({m.name: m for m in REVIEW_MUTANTS})

@@ -1312,8 +1312,31 @@ class MovedRecordsStayPut(MutantAdapter):
         return [mock.patch.object(PullPass, "_write_changes", write_changes)]
 
 
+class SkippedCompaniesReportedAsFailures(MutantAdapter):
+    """An out-of-scope company (and the unlinked company of a changed child) is not skipped: its unit is attempted,
+    fails, and is logged in CR-04's form as a company that "could not be pulled", as pull:267:ReplaceOrWithAnd:5."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync import plan as P
+        from reference_impl.sync.pull import PullPass
+
+        original = PullPass._unit
+
+        def unit(p: Any, cid: int, d: Any, company: Any, kids: Any) -> None:
+            unlinked = d is None and p.local["organization"].get(cid) is None
+            if (d is not None and d.action == P.SKIP) or unlinked:
+                p.store.log(p.pass_id, "error", f"Company with UID {cid} could not be pulled: AssertionError:  (CR-04)",
+                            kind="organization", psa_id=cid)
+                return
+            original(p, cid, d, company, kids)
+
+        return [mock.patch.object(PullPass, "_unit", unit)]
+
+
 REVIEW_MUTANTS = (
     Mutant("moved_records_stay_put", MovedRecordsStayPut, ("SC-03",),
            ("test_SC03_M10_a_ticket_moved_to_another_company_follows_it_to_its_organization",), ""),
+    Mutant("skipped_companies_reported_as_failures", SkippedCompaniesReportedAsFailures, ("CR-04",),
+           ("test_CR04_SC01_an_out_of_scope_company_is_skipped_not_reported_as_a_failure",), ""),
 )
 MUTANTS.update({m.name: m for m in REVIEW_MUTANTS})

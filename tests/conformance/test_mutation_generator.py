@@ -75,8 +75,8 @@ def test_reach_maps_continuation_lines_to_their_statement() -> None:
 def test_equivalents_and_survivors_files_name_well_formed_distinct_mutants() -> None:
     import yaml
 
-    eq = yaml.safe_load((ROOT / "bench" / "mutation_equivalent.yaml").read_text(encoding="utf-8"))
-    surv = yaml.safe_load((ROOT / "bench" / "mutation_survivors.yaml").read_text(encoding="utf-8"))
+    eq = yaml.safe_load((ROOT / "bench" / "mutation_equivalent.yaml").read_text(encoding="utf-8")) or {}
+    surv = yaml.safe_load((ROOT / "bench" / "mutation_survivors.yaml").read_text(encoding="utf-8")) or {}  # empty once every survivor is killed
     for mid, reason in {**eq, **surv}.items():
         assert M.Mutant.parse(mid).id == mid and M.Mutant.parse(mid).module in M.MODULES, mid
         assert isinstance(reason, str) and reason.strip(), f"{mid} has no reason"

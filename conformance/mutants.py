@@ -1340,3 +1340,43 @@ REVIEW_MUTANTS = (
            ("test_CR04_SC01_an_out_of_scope_company_is_skipped_not_reported_as_a_failure",), ""),
 )
 MUTANTS.update({m.name: m for m in REVIEW_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-s29a (issue 13, fresh seed-29 sample of bench/mutation.py: pull:201:ReplaceComparisonOperator_NotEq_LtE:0 and
+# pull:85:AddNot:1): suites/survivors_s29_pull.py.
+# ======================================================================================================================
+class IncrementalCompaniesNeverMatchByName(MutantAdapter):
+    """A pass that did not read every company reads no name-matching candidate organizations, so a new Autotask
+    company read by an incremental pass creates a second organization instead of linking to the unlinked one of its
+    name (M-01, M-07), as pull:201:ReplaceComparisonOperator_NotEq_LtE:0 (no non-blank name is ever looked up)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.docstore.store import DocStore
+
+        original = DocStore.match_candidates
+
+        def match_candidates(store: Any, kind: str, *args: Any, **kw: Any) -> Any:
+            return [] if kind == "organization" else original(store, kind, *args, **kw)
+
+        return [mock.patch.object(DocStore, "match_candidates", match_candidates)]
+
+
+class IncrementalLinksOfUnreadRecordsUnknown(MutantAdapter):
+    """An incremental pass resolves references only to the Autotask records it read (or whose links it loaded for
+    them): the link of an unchanged parent company is never read from the store, so an edited company's Parent
+    Organization is emptied (FM-O3), as pull:85:AddNot:1 (the batched link read of _LinkIndex.prefetch skipped)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.pull import _LinkIndex
+
+        return [mock.patch.object(_LinkIndex, "prefetch", lambda *_a, **_k: None)]
+
+
+S29A_MUTANTS = (
+    Mutant("incremental_companies_never_match_by_name", IncrementalCompaniesNeverMatchByName, ("M-01", "M-07"),
+           ("test_M01_SC10_an_incremental_pass_matches_a_new_company_to_its_named_organization",), ""),
+    Mutant("incremental_links_of_unread_records_unknown", IncrementalLinksOfUnreadRecordsUnknown, ("FM-O3",),
+           ("test_FMO3_SC10_an_incremental_pass_keeps_the_parent_of_an_edited_company",), ""),
+)
+MUTANTS.update({m.name: m for m in S29A_MUTANTS})

@@ -31,7 +31,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # Q26/C-09 permissions warning for masked UDFs, §3.5 ticket configurations (survivors of bench/mutation.py)
                  "survivors_warnings",
                  # a record whose Autotask company changes (SC-03/M-10; survivors of bench/mutation.py after review)
-                 "survivors_review")
+                 "survivors_review",
+                 # a failed pass or sync now right after a credential failure (C-11; seed-29 survivors of bench/mutation.py)
+                 "survivors_s29_service")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -33,7 +33,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # a record whose Autotask company changes (SC-03/M-10; survivors of bench/mutation.py after review)
                  "survivors_review",
                  # incremental passes: M-01 name matching, FM-O3 parents (fresh seed-29 survivors of bench/mutation.py)
-                 "survivors_s29_pull")
+                 "survivors_s29_pull",
+                 # a failed pass or sync now right after a credential failure (C-11; seed-29 survivors of bench/mutation.py)
+                 "survivors_s29_service")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

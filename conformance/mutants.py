@@ -1380,3 +1380,44 @@ S29A_MUTANTS = (
            ("test_FMO3_SC10_an_incremental_pass_keeps_the_parent_of_an_edited_company",), ""),
 )
 MUTANTS.update({m.name: m for m in S29A_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-s29c (bench/mutation.py seed-29 sample, service:251:ReplaceBinaryOperator_Sub_FloorDiv:0 and
+# service:255:ReplaceBinaryOperator_Sub_Mod:1): suites/survivors_s29_service.py.
+# ======================================================================================================================
+class FailedPassCrashesAfterCredentialFailure(MutantAdapter):
+    """A failed pass computes its API call count as ``calls // calls0`` instead of ``calls - calls0``: a division by
+    zero, so a crash instead of a reported failure (C-11), when the pass started on a connection rebuilt after a
+    credential failure (Q24), which has made no call yet; as service:251:ReplaceBinaryOperator_Sub_FloorDiv:0 and
+    service:255:ReplaceBinaryOperator_Sub_Mod:1."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        client = self.svc.client()
+        calls0 = client.stats.calls
+        r = super().run_pass(full)
+        if not r["ok"]:
+            r["api_calls"] = client.stats.calls // calls0
+        return r
+
+
+class FailedSyncNowCrashesAfterCredentialFailure(MutantAdapter):
+    """A failed "Sync now" computes its API call count as ``calls // calls0``: a division by zero, so a crash instead
+    of an aborted sync (R-03, C-11), when it runs on a connection rebuilt after a credential failure (Q24); as
+    service_controls:68:ReplaceBinaryOperator_Sub_FloorDiv:0 (and its Mod and Div siblings)."""
+
+    def sync_now(self, kind: str, record_id: Any) -> None:
+        client = self.svc.client()
+        calls0 = client.stats.calls
+        r = self._call("sync_now", kind, record_id)
+        if r.status == "error":
+            r.api_calls = client.stats.calls // calls0
+
+
+S29C_MUTANTS = (
+    Mutant("failed_pass_crashes_after_credential_failure", FailedPassCrashesAfterCredentialFailure, ("C-11",),
+           ("test_C11_a_failure_right_after_a_credential_failure_is_reported_not_a_crash",), ""),
+    Mutant("failed_sync_now_crashes_after_credential_failure", FailedSyncNowCrashesAfterCredentialFailure,
+           ("C-11", "R-03"), ("test_C11_a_failure_right_after_a_credential_failure_is_reported_not_a_crash",), ""),
+)
+MUTANTS.update({m.name: m for m in S29C_MUTANTS})

@@ -31,7 +31,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # Q26/C-09 permissions warning for masked UDFs, §3.5 ticket configurations (survivors of bench/mutation.py)
                  "survivors_warnings",
                  # a record whose Autotask company changes (SC-03/M-10; survivors of bench/mutation.py after review)
-                 "survivors_review")
+                 "survivors_review",
+                 # §3.3 phone extension, §3.2 a new type on an incremental pass, M-04/M-11 push matching, a lost location
+                 # create (survivors of the seed-29 sample of bench/mutation.py)
+                 "survivors_s29_push")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

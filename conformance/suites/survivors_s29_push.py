@@ -40,8 +40,8 @@ def test_S33_a_contacts_phone_and_extension_both_reach_the_work_phone(factory: A
 # ============================================================== §3.2: a configuration type added between passes
 _TYPES = (1, 2, 3, 6, 8)  # every configuration item type of the minimal fixture
 _FUTURE_TYPES = tuple(range(9, 41))  # ids the mock gives types an admin adds (it numbers on from the highest)
-_TYPED = {**_ONE, "cis": [{"id": 100001 + i, "company": 1001, "serial": f"SN-T{i}", "type": t}
-                          for i, t in enumerate((*_TYPES, 1))]}
+_CIS: list[dict[str, Any]] = [{"id": 100001 + i, "company": 1001, "serial": f"SN-T{i}", "type": t} for i, t in enumerate((*_TYPES, 1))]
+_TYPED = {**_ONE, "cis": _CIS}
 
 
 @prop(rules=["§3.2", "FM-G1", "SC-02"], max_examples=2, name=st.sampled_from(["Tablet", "Phone System"]),
@@ -62,7 +62,7 @@ def test_S32_an_incremental_pass_names_a_configuration_type_added_since_the_last
         assert status < 300, f"the mock refused the configuration item type: {status} {body}"
         new_type = int(body["created"]["ConfigurationItemTypes"][0])
         assert new_type in _FUTURE_TYPES, f"the mock gave the new configuration item type the id {new_type}"
-        for ci in _TYPED["cis"]:
+        for ci in _CIS:
             fields: dict[str, Any] = {"referenceTitle": f"Edited {ci['id']}"}
             if ci["id"] == retyped:
                 fields["configurationItemType"] = new_type

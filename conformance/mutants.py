@@ -1453,10 +1453,10 @@ class KeylessDevicesMatchByName(MutantAdapter):
 
 
 S29B_MUTANTS = (
-    Mutant("phone_extension_drops_the_phone", PhoneExtensionDropsThePhone, ("§3.3",),
-           ("test_S33_a_contacts_phone_and_extension_both_reach_the_work_phone",), ""),
-    Mutant("incremental_passes_keep_stale_ci_types", IncrementalPassesKeepStaleCiTypes, ("§3.2",),
-           ("test_S32_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass",), ""),
+    Mutant("phone_extension_drops_the_phone", PhoneExtensionDropsThePhone, ("§3.3", "FM-G1"),
+           ("test_FMG1_a_contacts_phone_and_extension_both_reach_the_work_phone",), ""),
+    Mutant("incremental_passes_keep_stale_ci_types", IncrementalPassesKeepStaleCiTypes, ("§3.2", "FM-G1"),
+           ("test_FMG1_SC02_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass",), ""),
     Mutant("locations_match_on_any_address", LocationsMatchOnAnyAddress, ("M-04",),
            ("test_M04_P06_a_location_with_another_address_is_not_matched",), ""),
     Mutant("lost_location_create_links_a_lower_name", LostLocationCreateLinksALowerName, ("R-05", "FM-L2"),

@@ -25,7 +25,7 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [],
 # ============================================================== §3.3: Phone/Ext → Work Phone
 @prop(rules=["§3.3", "FM-G1"], max_examples=2, phone=st.sampled_from(["555-0142", "+1 312 555 0199"]),
       ext=st.sampled_from(["77", "1234"]))
-def test_S33_a_contacts_phone_and_extension_both_reach_the_work_phone(factory: Any, phone: str, ext: str) -> None:
+def test_FMG1_a_contacts_phone_and_extension_both_reach_the_work_phone(factory: Any, phone: str, ext: str) -> None:
     """§3.3 maps Autotask's Phone/Ext to the contact's Work Phone: a pulled contact whose Autotask phone has an
     extension shows both the phone number and the extension in its Work Phone (neither is dropped)."""
     with world(factory, _ONE, base_settings()) as w:
@@ -46,7 +46,7 @@ _TYPED = {**_ONE, "cis": _CIS}
 
 @prop(rules=["§3.2", "FM-G1", "SC-02"], max_examples=2, name=st.sampled_from(["Tablet", "Phone System"]),
       retyped=st.sampled_from([100001, 100006]))
-def test_S32_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass(factory: Any, name: str,
+def test_FMG1_SC02_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass(factory: Any, name: str,
                                                                                       retyped: int) -> None:
     """§3.2 maps Autotask's Device (Configuration Item) Type to the Configuration Type. An admin adds a new type in
     Autotask after the last pass and gives one device that type while every device of the organization is edited;

@@ -26,8 +26,9 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}], "cis": [],
 @prop(rules=["§3.3", "FM-G1"], max_examples=2, phone=st.sampled_from(["555-0142", "+1 312 555 0199"]),
       ext=st.sampled_from(["77", "1234"]))
 def test_FMG1_a_contacts_phone_and_extension_both_reach_the_work_phone(factory: Any, phone: str, ext: str) -> None:
-    """§3.3 maps Autotask's Phone/Ext to the contact's Work Phone: a pulled contact whose Autotask phone has an
-    extension shows both the phone number and the extension in its Work Phone (neither is dropped)."""
+    """§3.3 maps Autotask's Phone/Ext to the contact's Work Phone, and a pull writes Autotask's values (FM-G1): a
+    pulled contact whose Autotask phone has an extension shows both the phone number and the extension in its Work
+    Phone (neither is dropped)."""
     with world(factory, _ONE, base_settings()) as w:
         w.at_update("Contacts", 30001, phone=phone, extension=ext)
         w.pass_ok()
@@ -40,16 +41,17 @@ def test_FMG1_a_contacts_phone_and_extension_both_reach_the_work_phone(factory: 
 # ============================================================== §3.2: a configuration type added between passes
 _TYPES = (1, 2, 3, 6, 8)  # every configuration item type of the minimal fixture
 _FUTURE_TYPES = tuple(range(9, 41))  # ids the mock gives types an admin adds (it numbers on from the highest)
-_CIS: list[dict[str, Any]] = [{"id": 100001 + i, "company": 1001, "serial": f"SN-T{i}", "type": t} for i, t in enumerate((*_TYPES, 1))]
+_CIS: list[dict[str, Any]] = [{"id": 100001 + i, "company": 1001, "serial": f"SN-T{i}", "type": t}
+                              for i, t in enumerate((*_TYPES, 1))]  # every type, one of them twice
 _TYPED = {**_ONE, "cis": _CIS}
 
 
 @prop(rules=["§3.2", "FM-G1", "SC-02"], max_examples=2, name=st.sampled_from(["Tablet", "Phone System"]),
       retyped=st.sampled_from([100001, 100006]))
-def test_FMG1_SC02_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass(factory: Any, name: str,
-                                                                                      retyped: int) -> None:
+def test_FMG1_SC02_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass(
+        factory: Any, name: str, retyped: int) -> None:
     """§3.2 maps Autotask's Device (Configuration Item) Type to the Configuration Type. An admin adds a new type in
-    Autotask after the last pass and gives one device that type while every device of the organization is edited;
+    Autotask (the mock's admin records API) after the last pass and gives one device that type while every device of the organization is edited;
     the next incremental pass pulls the changes (FM-G1) and the retyped configuration shows the new type's name —
     whatever types the other changed devices carry."""
     # The ids the mock gives new types are selected up front: changing the selection later is a scope change, and

@@ -35,7 +35,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # incremental passes: M-01 name matching, FM-O3 parents (fresh seed-29 survivors of bench/mutation.py)
                  "survivors_s29_pull",
                  # a failed pass or sync now right after a credential failure (C-11; seed-29 survivors of bench/mutation.py)
-                 "survivors_s29_service")
+                 "survivors_s29_service",
+                 # §3.3 phone extension, §3.2 a new type on an incremental pass, M-04/M-11 push matching, a lost location
+                 # create (survivors of the seed-29 sample of bench/mutation.py)
+                 "survivors_s29_push")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -1421,3 +1421,127 @@ S29C_MUTANTS = (
            ("C-11", "R-03"), ("test_C11_a_failure_right_after_a_credential_failure_is_reported_not_a_crash",), ""),
 )
 MUTANTS.update({m.name: m for m in S29C_MUTANTS})
+
+
+# kit-s29b (issue 13, the fresh seed-29 sample of bench/mutation.py): suites/survivors_s29_push.py.
+# ======================================================================================================================
+class PhoneExtensionDropsThePhone(MutantAdapter):
+    """Autotask's Phone/Ext is pulled as the extension alone: the phone number is dropped when an extension is set
+    (§3.3), as mapping:184:ReplaceOrWithAnd:4 (``phone and ''``)."""
+
+    def patches(self) -> list[Any]:
+        import dataclasses
+
+        from reference_impl.sync.mapping import MAPPINGS
+
+        def pull(r: dict[str, Any], _c: Any) -> Any:
+            phone, ext = r.get("phone") or None, r.get("extension") or None
+            return f"{phone and ''} x{ext}" if ext else phone
+
+        contact = [dataclasses.replace(fm, pull=pull) if fm.itg == "work_phone" else fm for fm in MAPPINGS["contact"]]
+        return [mock.patch.dict(MAPPINGS, {"contact": contact})]
+
+
+class IncrementalPassesKeepStaleCiTypes(MutantAdapter):
+    """An incremental pass never re-reads Autotask's configuration item types: a type added since the last full pass
+    is shown by its id, not its name (§3.2), as pull_fetch:112:ReplaceOrWithAnd:2 and
+    pull_fetch:112:ReplaceComparisonOperator_LtE_GtE:0."""
+
+    def run_pass(self, full: bool = True) -> dict[str, Any]:
+        from reference_impl.client.client import AutotaskClient
+
+        original = AutotaskClient.query_all
+        seen: dict[str, Any] = self.__dict__.setdefault("_ci_types_seen", {})
+
+        def query_all(client: Any, entity: str, *a: Any, **kw: Any) -> Any:
+            if entity == "ConfigurationItemTypes" and not full and "types" in seen:
+                return [dict(t) for t in seen["types"]]
+            out = original(client, entity, *a, **kw)
+            if entity == "ConfigurationItemTypes":
+                seen["types"] = [dict(t) for t in out]
+            return out
+
+        with mock.patch.object(AutotaskClient, "query_all", query_all):
+            return super().run_pass(full)
+
+
+class LocationsMatchOnAnyAddress(MutantAdapter):
+    """A pushed location matches an unlinked Autotask location of its company whose address fields are merely set
+    where its own are (values not compared, M-04), as push:286:ReplaceComparisonOperator_Is_IsNot:8."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.find_match
+
+        def find_match(p: Any, rec: Any, company: Any, *, fingerprint: bool = False) -> Any:
+            found = original(p, rec, company, fingerprint=fingerprint)
+            if found is not None or rec.kind != "location":
+                return found
+            f = rec.fields
+            mine = [f.get(n) is None for n in ("address1", "address2", "city", "region", "country")]
+            if all(mine):
+                return None
+            items = p.client.query_all("CompanyLocations", [{"op": "eq", "field": "companyID", "value": company}],
+                                       ["id", "address1", "address2", "city", "state", "countryID"])
+            for i in sorted(items, key=lambda i: int(i["id"])):
+                theirs = [i.get(n) is None for n in ("address1", "address2", "city", "state", "countryID")]
+                if theirs == mine and not p._taken("location", int(i["id"])):
+                    return int(i["id"])
+            return None
+
+        return [mock.patch.object(Pusher, "find_match", find_match)]
+
+
+class LostLocationCreateLinksALowerName(MutantAdapter):
+    """The retry of a lost location create looks for a location named before its own name instead of with its own
+    name (R-05, FM-L2), as push:290:ReplaceComparisonOperator_Eq_Lt:25."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher.find_match
+
+        def find_match(p: Any, rec: Any, company: Any, *, fingerprint: bool = False) -> Any:
+            if rec.kind != "location" or not fingerprint:
+                return original(p, rec, company, fingerprint=fingerprint)
+            found = original(p, rec, company, fingerprint=False)
+            if found is not None:
+                return found
+            items = p.client.query_all("CompanyLocations", [{"op": "eq", "field": "companyID", "value": company}],
+                                       ["id", "name", "createDate"])
+            cands = [i for i in items if str(i.get("name") or "") < str(rec.fields.get("name") or "")
+                     and not p._taken("location", int(i["id"]))]
+            return p._earliest(cands)
+
+        return [mock.patch.object(Pusher, "find_match", find_match)]
+
+
+class KeylessDevicesMatchByName(MutantAdapter):
+    """A device without serial number or MAC is matched to an unlinked Autotask device of its company with the same
+    name and product instead of created (M-11), as push:334:ReplaceAndWithOr:12."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        original = Pusher._match_configuration
+
+        def match(p: Any, rec: Any, items: Any, fingerprint: bool) -> Any:
+            return original(p, rec, items, True)
+
+        return [mock.patch.object(Pusher, "_match_configuration", match)]
+
+
+S29B_MUTANTS = (
+    Mutant("phone_extension_drops_the_phone", PhoneExtensionDropsThePhone, ("§3.3", "FM-G1"),
+           ("test_FMG1_a_contacts_phone_and_extension_both_reach_the_work_phone",), ""),
+    Mutant("incremental_passes_keep_stale_ci_types", IncrementalPassesKeepStaleCiTypes, ("§3.2", "FM-G1"),
+           ("test_FMG1_SC02_an_incremental_pass_names_a_configuration_type_added_since_the_last_pass",), ""),
+    Mutant("locations_match_on_any_address", LocationsMatchOnAnyAddress, ("M-04",),
+           ("test_M04_P06_a_location_with_another_address_is_not_matched",), ""),
+    Mutant("lost_location_create_links_a_lower_name", LostLocationCreateLinksALowerName, ("R-05", "FM-L2"),
+           ("test_R05_FML2_the_retry_of_a_lost_location_create_links_the_location_it_created",), ""),
+    Mutant("keyless_devices_match_by_name", KeylessDevicesMatchByName, ("M-11",),
+           ("test_M11_P06_a_device_without_serial_or_mac_is_created_not_matched",), ""),
+)
+MUTANTS.update({m.name: m for m in S29B_MUTANTS})

@@ -38,7 +38,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  "survivors_s29_service",
                  # §3.3 phone extension, §3.2 a new type on an incremental pass, M-04/M-11 push matching, a lost location
                  # create (survivors of the seed-29 sample of bench/mutation.py)
-                 "survivors_s29_push")
+                 "survivors_s29_push",
+                 # push-all after passes or a credential failure (PA-06), the retry of a failed push saving the same
+                 # field again (P-11/R-05; seed-41 survivors of bench/mutation.py)
+                 "survivors_s41_service")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

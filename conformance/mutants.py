@@ -1545,3 +1545,81 @@ S29B_MUTANTS = (
            ("test_M11_P06_a_device_without_serial_or_mac_is_created_not_matched",), ""),
 )
 MUTANTS.update({m.name: m for m in S29B_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-s41d (bench/mutation.py seed-41 sample, service_push:300:ReplaceBinaryOperator_Sub_FloorDiv:1,
+# service_push:300:ReplaceBinaryOperator_Sub_LShift:1, service_push:127:ReplaceBinaryOperator_BitOr_BitXor:1):
+# suites/survivors_s41_service.py.
+# ======================================================================================================================
+class _PushAllCallCount(MutantAdapter):
+    """Push-all writes ``op(calls, calls0)`` as its pass's API call count instead of ``calls - calls0``."""
+
+    @staticmethod
+    def op(calls: int, calls0: int) -> int:
+        return calls - calls0
+
+    def push_all(self) -> None:
+        store = self.svc.store
+        original = store.finish_pass
+
+        def finish_pass(pass_id: int, status: str, summary: dict[str, Any], api_calls: int,
+                        error: str | None = None) -> None:
+            if status == "ok":
+                calls = self.svc.client().stats.calls
+                api_calls = self.op(calls, calls - api_calls)
+            original(pass_id, status, summary, api_calls, error)
+
+        with mock.patch.object(store, "finish_pass", finish_pass):  # push-all only, not the passes
+            super().push_all()
+
+
+class PushAllCrashesOnAFreshConnection(_PushAllCallCount):
+    """Push-all's call count is ``calls // calls0``: a division by zero, so a crash before the final completion log
+    (PA-06), when push-all is the first use of a connection rebuilt after a credential failure (Q24), as
+    service_push:300:ReplaceBinaryOperator_Sub_FloorDiv:1."""
+
+    @staticmethod
+    def op(calls: int, calls0: int) -> int:
+        return calls // calls0
+
+
+class PushAllCrashesAfterManyCalls(_PushAllCallCount):
+    """Push-all's call count is ``calls << calls0``: too large for the store once some sixty API calls were made
+    before it, so a crash before the final completion log (PA-06), as
+    service_push:300:ReplaceBinaryOperator_Sub_LShift:1."""
+
+    @staticmethod
+    def op(calls: int, calls0: int) -> int:
+        return calls << calls0
+
+
+class RetryDropsTheFieldSavedAgain(MutantAdapter):
+    """The retry of a failed push of a linked record leaves out the fields that failed before, even when the save
+    changes them again: nothing is pushed although the link is enabled again (P-02, R-05), as
+    service_push:127:ReplaceBinaryOperator_BitOr_BitXor:1 (changed ^ pending instead of changed | pending)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.push import Pusher
+
+        store = self.svc.store
+        original = Pusher.update_linked
+
+        def update_linked(p: Any, rec: Any, names: list[str]) -> Any:
+            ps = store.get_push_state(rec.kind, rec.id)
+            if ps:
+                names = sorted(set(names) - set(ps["pending_fields"]))
+            return original(p, rec, names)
+
+        return [mock.patch.object(Pusher, "update_linked", update_linked)]
+
+
+S41D_MUTANTS = (
+    Mutant("push_all_crashes_on_a_fresh_connection", PushAllCrashesOnAFreshConnection, ("PA-06",),
+           ("test_PA05_PA06_C11_push_all_right_after_a_credential_failure_completes",), ""),
+    Mutant("push_all_crashes_after_many_calls", PushAllCrashesAfterManyCalls, ("PA-06",),
+           ("test_PA05_PA06_push_all_after_several_passes_completes",), ""),
+    Mutant("retry_drops_the_field_saved_again", RetryDropsTheFieldSavedAgain, ("P-02", "R-05"),
+           ("test_P11_R05_P02_a_retry_saving_the_failed_field_again_pushes_its_new_value",), ""),
+)
+MUTANTS.update({m.name: m for m in S41D_MUTANTS})

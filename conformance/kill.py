@@ -38,7 +38,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  "survivors_s29_service",
                  # §3.3 phone extension, §3.2 a new type on an incremental pass, M-04/M-11 push matching, a lost location
                  # create (survivors of the seed-29 sample of bench/mutation.py)
-                 "survivors_s29_push")
+                 "survivors_s29_push",
+                 # §3.4/P-02 a cleared location Country is pushed (survivors of the seed-41 sample of bench/mutation.py)
+                 "survivors_s41_rules")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

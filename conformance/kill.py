@@ -41,7 +41,9 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  "survivors_s29_push",
                  # push-all after passes or a credential failure (PA-06), the retry of a failed push saving the same
                  # field again (P-11/R-05; seed-41 survivors of bench/mutation.py)
-                 "survivors_s41_service")
+                 "survivors_s41_service",
+                 # §3.4/P-02 a cleared location Country is pushed (survivors of the seed-41 sample of bench/mutation.py)
+                 "survivors_s41_rules")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -1623,3 +1623,29 @@ S41D_MUTANTS = (
            ("test_P11_R05_P02_a_retry_saving_the_failed_field_again_pushes_its_new_value",), ""),
 )
 MUTANTS.update({m.name: m for m in S41D_MUTANTS})
+
+
+# kit-s41c (issue 13, the fresh seed-41 sample of bench/mutation.py): suites/survivors_s41_rules.py.
+# ======================================================================================================================
+class ClearedCountryBreaksThePush(MutantAdapter):
+    """A location's Country that names no Autotask country (cleared) crashes the push instead of clearing countryID
+    (§3.4, P-02), as mapping:201:ReplaceAndWithOr:4 (``val is not None or val.isdigit()``)."""
+
+    def patches(self) -> list[Any]:
+        import dataclasses
+
+        from reference_impl.sync.mapping import MAPPINGS, Lookups
+
+        def push(v: Any, lk: Any) -> dict[str, Any]:
+            val: Any = Lookups.value_of(lk.countries, v)
+            return {"countryID": int(val) if val is not None or val.isdigit() else None}  # type: ignore[attr-defined]
+
+        location = [dataclasses.replace(fm, push=push) if fm.itg == "country" else fm for fm in MAPPINGS["location"]]
+        return [mock.patch.dict(MAPPINGS, {"location": location})]
+
+
+S41C_MUTANTS = (
+    Mutant("cleared_country_breaks_the_push", ClearedCountryBreaksThePush, ("§3.4", "P-02"),
+           ("test_P02_a_location_whose_country_is_cleared_pushes_the_blank_country",), ""),
+)
+MUTANTS.update({m.name: m for m in S41C_MUTANTS})

@@ -170,12 +170,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = str(found)  # one clear line instead of a traceback through the transport
 
 
-def _find(exc: BaseException | None, kind: type[BaseException]) -> BaseException | None:
-    """``exc`` or the first ``kind`` inside it (hypothesis may wrap failures in an ExceptionGroup)."""
+def _find(exc: BaseException | None, kind: type[BaseException],
+          _seen: set[int] | None = None) -> BaseException | None:
+    """``exc`` or the first ``kind`` inside it (hypothesis may wrap failures in an ExceptionGroup).
+
+    A ``__cause__`` chain can loop (an implementation re-raising an exception it caused); each exception is
+    visited once, so a looping chain ends the search instead of recursing until pytest's INTERNALERROR."""
     if exc is None or isinstance(exc, kind):
         return exc
+    seen = _seen if _seen is not None else set()
+    if id(exc) in seen:
+        return None
+    seen.add(id(exc))
     for inner in getattr(exc, "exceptions", ()) or ():
-        hit = _find(inner, kind)
+        hit = _find(inner, kind, seen)
         if hit is not None:
             return hit
-    return _find(exc.__cause__, kind) if exc.__cause__ is not None else None
+    return _find(exc.__cause__, kind, seen) if exc.__cause__ is not None else None

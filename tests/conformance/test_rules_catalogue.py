@@ -89,3 +89,16 @@ def test_cited_finds_rule_ids_in_failure_messages():
 def test_rules_json_is_valid_json_with_a_source():
     data = json.loads((REPO / "conformance" / "data" / "rules.json").read_text(encoding="utf-8"))
     assert data["source"] == "shared/spec/sync-behaviour.md" and len(data["rules"]) == len(catalogue())
+
+
+def test_finding_the_failure_ends_on_a_looping_cause_chain():
+    """An implementation can raise an exception whose ``__cause__`` chain loops back on itself; the plugin's
+    search for the assertion inside must end (it used to recurse until pytest stopped with INTERNALERROR)."""
+    from conformance.plugin import _find
+
+    a, b = RuntimeError("a"), ValueError("b")
+    a.__cause__, b.__cause__ = b, a
+    assert _find(a, AssertionError) is None
+    inner = AssertionError("M-02: wrong")
+    group = ExceptionGroup("wrapped", [a, inner])
+    assert _find(group, AssertionError) is inner

@@ -38,7 +38,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  "survivors_s29_service",
                  # §3.3 phone extension, §3.2 a new type on an incremental pass, M-04/M-11 push matching, a lost location
                  # create (survivors of the seed-29 sample of bench/mutation.py)
-                 "survivors_s29_push")
+                 "survivors_s29_push",
+                 # T-07/Q15 a ticket just out of the window, FM-C3/M-14 another company's contact (seed-41 survivors of
+                 # bench/mutation.py)
+                 "survivors_s41_pull_a")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

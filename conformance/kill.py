@@ -43,7 +43,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  # field again (P-11/R-05; seed-41 survivors of bench/mutation.py)
                  "survivors_s41_service",
                  # §3.4/P-02 a cleared location Country is pushed (survivors of the seed-41 sample of bench/mutation.py)
-                 "survivors_s41_rules")
+                 "survivors_s41_rules",
+                 # T-07/Q15 a ticket just out of the window, FM-C3/M-14 another company's contact (seed-41 survivors of
+                 # bench/mutation.py)
+                 "survivors_s41_pull_a")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

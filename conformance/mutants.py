@@ -1649,3 +1649,53 @@ S41C_MUTANTS = (
            ("test_P02_a_location_whose_country_is_cleared_pushes_the_blank_country",), ""),
 )
 MUTANTS.update({m.name: m for m in S41C_MUTANTS})
+
+
+# kit-s41a (issue 13, fresh seed-41 sample of bench/mutation.py: pull:390:ReplaceComparisonOperator_Eq_Gt:12 and
+# pull:424:ReplaceComparisonOperator_NotEq_Gt:4): suites/survivors_s41_pull_a.py.
+# ======================================================================================================================
+class TicketsJustOutOfTheWindowFrozen(MutantAdapter):
+    """A synced ticket the pass reads although it is out of the months window (a day or two out: within the slack of
+    the server-side pre-filter) is frozen, left linked and enabled, instead of orphaned (T-07/Q15 default, O-03), as
+    pull:390:ReplaceComparisonOperator_Eq_Gt:12 (``ticket_out_of_window > "freeze"``: true for 'orphan')."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync import plan as plan_mod
+
+        original = plan_mod.plan
+
+        def plan(kind: str, *args: Any, **kw: Any) -> Any:
+            if kind == "ticket":
+                in_scope = kw["in_scope"]
+                kw["frozen"] = lambda r: not in_scope(r)
+            return original(kind, *args, **kw)
+
+        return [mock.patch.object(plan_mod, "plan", plan)]
+
+
+class ReferencesResolveIntoEarlierOrganizations(MutantAdapter):
+    """A reference to an Autotask record of another company resolves to its documentation record when that record's
+    organization has a smaller id than the referring record's (M-14, FM-C3): a ticket of the later organization gets
+    a configuration of the earlier one, as pull:424:ReplaceComparisonOperator_NotEq_Gt:4 (``hit[1] > org_id``)."""
+
+    def patches(self) -> list[Any]:
+        from reference_impl.sync.pull import PullPass
+
+        def resolve(p: Any, kind: str, psa_id: int | None, org_id: int, overlay: Any) -> int | None:
+            if psa_id is None:
+                return None
+            hit = overlay[kind].get(psa_id) or p.local[kind].get(psa_id)
+            if hit is None or hit[1] > org_id:
+                return None
+            return int(hit[0])
+
+        return [mock.patch.object(PullPass, "_resolve", resolve)]
+
+
+S41A_MUTANTS = (
+    Mutant("tickets_just_out_of_the_window_frozen", TicketsJustOutOfTheWindowFrozen, ("T-07", "Q15", "O-03"),
+           ("test_T07_Q15_a_ticket_just_outside_the_window_is_orphaned",), ""),
+    Mutant("references_resolve_into_earlier_organizations", ReferencesResolveIntoEarlierOrganizations,
+           ("M-14", "FM-C3"), ("test_M14_FMC3_a_ticket_never_gets_a_configuration_of_another_organization",), ""),
+)
+MUTANTS.update({m.name: m for m in S41A_MUTANTS})

@@ -81,6 +81,19 @@ class DoNothingAdapter:
     def disconnect(self, mode: str) -> None:
         pass
 
+    # status_log / status_filter: it claims every capability, so it answers them too (with nothing to show)
+    def logs(self) -> list[str]:
+        return []
+
+    def integration_status(self) -> str:
+        return "OK"
+
+    def status_filter_options(self, kind: str) -> list[str]:
+        return []
+
+    def records_with_status(self, kind: str, state: str) -> list[dict[str, Any]]:
+        return []
+
     def close(self) -> None:
         pass
 

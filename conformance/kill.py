@@ -38,7 +38,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  "survivors_s29_service",
                  # §3.3 phone extension, §3.2 a new type on an incremental pass, M-04/M-11 push matching, a lost location
                  # create (survivors of the seed-29 sample of bench/mutation.py)
-                 "survivors_s29_push")
+                 "survivors_s29_push",
+                 # O-05/R-01: a parent change never reaches an orphaned or disabled organization (seed-41 survivor of
+                 # bench/mutation.py)
+                 "survivors_s41_pull_b")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

@@ -46,7 +46,10 @@ SUITE_MODULES = ("matching", "locations_tickets", "orphaning", "status_counts", 
                  "survivors_s41_rules",
                  # T-07/Q15 a ticket just out of the window, FM-C3/M-14 another company's contact (seed-41 survivors of
                  # bench/mutation.py)
-                 "survivors_s41_pull_a")
+                 "survivors_s41_pull_a",
+                 # O-05/R-01: a parent change never reaches an orphaned or disabled organization (seed-41 survivor of
+                 # bench/mutation.py)
+                 "survivors_s41_pull_b")
 
 
 def suite_tests() -> dict[str, Callable[[Any], None]]:

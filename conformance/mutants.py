@@ -1699,3 +1699,42 @@ S41A_MUTANTS = (
            ("M-14", "FM-C3"), ("test_M14_FMC3_a_ticket_never_gets_a_configuration_of_another_organization",), ""),
 )
 MUTANTS.update({m.name: m for m in S41A_MUTANTS})
+
+
+# ======================================================================================================================
+# kit-s41b (issue 13, fresh seed-41 sample of bench/mutation.py: pull:552:ReplaceOrWithAnd:17):
+# suites/survivors_s41_pull_b.py.
+# ======================================================================================================================
+class ParentsWrittenOnRecordsThatNoLongerSync(MutantAdapter):
+    """The parent step of a pull sets the Parent Organization of every linked organization whose company it read,
+    whatever the link's state: an orphaned (O-05) or disabled (R-01) organization follows its company's parent change
+    in Autotask (FM-O3), as pull:552:ReplaceOrWithAnd:17 (the link state is checked only for unlinked records)."""
+
+    def patches(self) -> list[Any]:
+        import dataclasses
+
+        from reference_impl.docstore.store import DocStore
+        from reference_impl.sync.pull import PullPass
+
+        original = PullPass._finish_parents
+        get_record = DocStore.get_record
+
+        def any_state(store: Any, kind: str, rid: Any) -> Any:
+            rec = get_record(store, kind, rid)
+            if rec is not None and rec.link is not None and rec.link.state not in ("enabled", "error"):
+                rec = dataclasses.replace(rec, link=dataclasses.replace(rec.link, state="enabled"))
+            return rec
+
+        def finish_parents(p: Any, companies: Any) -> Any:
+            with mock.patch.object(DocStore, "get_record", any_state):
+                return original(p, companies)
+
+        return [mock.patch.object(PullPass, "_finish_parents", finish_parents)]
+
+
+S41B_MUTANTS = (
+    Mutant("parents_written_on_records_that_no_longer_sync", ParentsWrittenOnRecordsThatNoLongerSync,
+           ("O-05", "R-01"), ("test_O05_R01_FMO3_a_parent_change_does_not_reach_an_organization_that_no_longer_syncs",),
+           ""),
+)
+MUTANTS.update({m.name: m for m in S41B_MUTANTS})

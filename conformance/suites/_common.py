@@ -201,6 +201,16 @@ def save(w: Any, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
         pass
 
 
+def save_with_lost_create_then_retry(w: Any, kind: str, record_id: Any, create_path: str) -> dict[str, Any]:
+    """Save a record whose create Autotask commits but whose answer is lost (the connection drops), then save it
+    again with Autotask healthy (the R-05 retry); the record as the sync shows it afterwards."""
+    w.fault({"method": "POST", "path": create_path, "commit": True, "drop": True})
+    save(w, kind, record_id, {})
+    w.clear_faults()
+    save(w, kind, record_id, {})
+    return w.record(kind, record_id)
+
+
 def assert_no_parent_cycle(orgs: dict[Any, dict[str, Any]]) -> None:
     """Q16: following Parent Organization from any organization never comes back to it."""
     for oid in orgs:

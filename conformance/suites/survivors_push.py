@@ -14,7 +14,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance.adapter import Refused
-from conformance.suites._common import checked, prop, save
+from conformance.suites._common import checked, prop, save, save_with_lost_create_then_retry
 from conformance.world import MANAGER, QUEUES, add_resource, base_settings, world
 
 RULES = ["P-03", "Q11", "Q17", "FM-C2", "FM-C5", "T-04", "R-03", "O-01", "O-04", "SC-08", "P-11", "PA-06", "PA-07"]
@@ -304,11 +304,7 @@ def test_R05_the_retry_of_a_lost_create_links_no_other_device(factory: Any, deco
                             isActive=True, installDate="2025-06-01T00:00:00Z")
         rid = w.adapter.create_record("configuration", {"name": "Laptop 7", "configuration_type": "Autotask Default",
                                                         "manufacturer": "Acme", "model": "X1"}, org_id=org, via="api")
-        w.fault({"method": "POST", "path": "ConfigurationItems", "commit": True, "drop": True})
-        save(w, "configuration", rid, {})
-        w.clear_faults()
-        save(w, "configuration", rid, {})
-        r = w.record("configuration", rid)
+        r = save_with_lost_create_then_retry(w, "configuration", rid, "ConfigurationItems")
         assert r["link"] and r["link"]["state"] == "enabled", f"R-05: the retry did not link the device: {r['link']}"
         psa = int(r["link"]["psa_id"])
         assert psa != other, f"R-05/M-03: the retry linked the device to another Autotask device ({decoy})"

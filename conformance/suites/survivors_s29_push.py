@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.suites._common import checked, prop, save
+from conformance.suites._common import checked, prop, save, save_with_lost_create_then_retry
 from conformance.world import MATERIAL_CODE, PRODUCT_CATEGORY, base_settings, world
 
 RULES = ["§3.3", "§3.2", "FM-G1", "M-04", "M-11", "P-06", "R-05", "FM-L2"]
@@ -122,11 +122,7 @@ def test_R05_FML2_the_retry_of_a_lost_location_create_links_the_location_it_crea
         org = w.must_link("organization", 1001)["id"]
         other = w.at_create("CompanyLocations", companyID=1001, name=decoy, isActive=True, isPrimary=False)
         rid = w.adapter.create_record("location", {"name": "Annex B"}, org_id=org, via="api")
-        w.fault({"method": "POST", "path": "Companies/*/Locations", "commit": True, "drop": True})
-        save(w, "location", rid, {})
-        w.clear_faults()
-        save(w, "location", rid, {})
-        r = w.record("location", rid)
+        r = save_with_lost_create_then_retry(w, "location", rid, "Companies/*/Locations")
         assert r["link"] and r["link"]["state"] == "enabled", f"R-05: the retry did not link the location: {r['link']}"
         assert int(r["link"]["psa_id"]) != other, f"R-05/FM-L2: the retry linked the location to {decoy!r}"
         named = [x["id"] for x in w.at_query("CompanyLocations") if x.get("name") == "Annex B"]

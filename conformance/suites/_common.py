@@ -201,6 +201,31 @@ def save(w: Any, kind: str, record_id: Any, changes: dict[str, Any]) -> None:
         pass
 
 
+FAULT_MESSAGE = "Autotask could not process the request (kit failure)"  # the text of injected failures that carry one
+
+
+def record_snapshot(w: Any) -> dict[tuple[str, Any], tuple[Any, ...]]:
+    """Every record's mapped fields, link and unmapped data, comparable before and after an operation that must
+    change nothing (C-11, O-08)."""
+    return {(k, r["id"]): (repr(sorted(r["fields"].items())), repr(r["link"]), repr(sorted(r["unmapped"].items())))
+            for k, rs in w.all_records().items() for r in rs}
+
+
+def no_crash(what: str, call: Callable[[], Any], *, instead: str = "ending as failed",
+             refusal_ok: bool = True) -> Any:
+    """Run one adapter operation that meets an Autotask failure; its result. Refusing it (``Refused``) reports the
+    failure to the user where ``refusal_ok``; any other exception is the implementation crashing, turned into the
+    verdict: an AssertionError naming ``what`` (which carries the rule ids)."""
+    from conformance.adapter import Refused
+
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the verdict: a crash, reported with the rule it breaks
+        if refusal_ok and isinstance(exc, Refused):
+            return None
+        raise AssertionError(f"{what} crashed instead of {instead}: {type(exc).__name__}: {exc}") from exc
+
+
 def save_with_lost_create_then_retry(w: Any, kind: str, record_id: Any, create_path: str) -> dict[str, Any]:
     """Save a record whose create Autotask commits but whose answer is lost (the connection drops), then save it
     again with Autotask healthy (the R-05 retry); the record as the sync shows it afterwards."""

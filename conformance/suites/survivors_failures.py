@@ -15,8 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.adapter import Refused
-from conformance.suites._common import checked, prop
+from conformance.suites._common import FAULT_MESSAGE, checked, no_crash, prop, record_snapshot
 from conformance.world import base_settings, world
 
 RULES = ["R-03", "C-11", "O-08", "ST-01", "P-11", "R-05", "P-03", "Q11", "P-05", "P-06"]
@@ -26,14 +25,13 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}],
         "cis": [{"id": 100001, "company": 1001, "serial": "SN-1", "mac": None, "type": 1}],
         "locations": [], "tickets": [], "docs": []}
 
-MESSAGE = "Autotask could not process the request (kit failure)"  # the text of the failures that carry one
 
 # Failures a client cannot mistake for data. Only the 500 must reach the user with Autotask's own text: a sync may
 # explain a 403 or a 503 in its own words (C-09: which permission is missing), the details still have to be there.
 _FAILURES: dict[str, dict[str, Any]] = {
-    "500": {"status": 500, "body": {"errors": [MESSAGE]}},
-    "503": {"status": 503, "body": {"errors": [MESSAGE]}},
-    "403": {"status": 403, "body": {"errors": [MESSAGE]}},
+    "500": {"status": 500, "body": {"errors": [FAULT_MESSAGE]}},
+    "503": {"status": 503, "body": {"errors": [FAULT_MESSAGE]}},
+    "403": {"status": 403, "body": {"errors": [FAULT_MESSAGE]}},
     "dropped": {"drop": True},
     "truncated": {"truncate": True},
 }
@@ -42,23 +40,6 @@ _FAILURES: dict[str, dict[str, Any]] = {
 def _faulted(w: Any) -> list[dict[str, Any]]:
     """Requests since :meth:`World.mark` that an injected fault failed (the mock's journal, not the adapter)."""
     return [e for e in w.at.calls() if e.get("fault")]
-
-
-def _snapshot(w: Any) -> dict[tuple[str, Any], tuple[Any, ...]]:
-    return {(k, r["id"]): (repr(sorted(r["fields"].items())), repr(r["link"]), repr(sorted(r["unmapped"].items())))
-            for k, rs in w.all_records().items() for r in rs}
-
-
-def _no_crash(what: str, call: Any) -> None:
-    """Run one adapter operation that meets an Autotask failure. Refusing it (``Refused``) reports the failure to
-    the user; any other exception is the implementation crashing instead of ending the operation as failed."""
-    try:
-        call()
-    except Refused:
-        pass
-    except Exception as exc:  # noqa: BLE001 - the verdict: a crash, reported with the rule it breaks
-        raise AssertionError(f"{what} crashed on an Autotask failure instead of ending as failed: "
-                             f"{type(exc).__name__}: {exc}") from exc
 
 
 # ============================================================== R-03 / C-11 / O-08 / ST-01: sync now, Autotask failing
@@ -83,12 +64,12 @@ def test_R03_C11_sync_now_against_a_failing_autotask_changes_nothing_and_can_run
         w.pass_ok()
         target = w.must_link(kind, psa)
         w.at_update(entity, psa, **{at_field: "Changed in Autotask"})
-        before = _snapshot(w)
+        before = record_snapshot(w)
         w.fault({"entity": entity, **_FAILURES[failure]})
         w.mark()
-        _no_crash(f"C-11/R-03: sync now of the {kind}", lambda: w.adapter.sync_now(kind, target["id"]))
+        no_crash(f"C-11/R-03: sync now of the {kind}", lambda: w.adapter.sync_now(kind, target["id"]))
         assert _faulted(w), f"R-03: sync now of the {kind} made no request to Autotask"
-        after = _snapshot(w)
+        after = record_snapshot(w)
         changed = sorted(str(k) for k in after if after[k] != before.get(k))
         assert not changed and after.keys() == before.keys(), (
             f"C-11/O-08: sync now under a {failure} failure of {entity} changed records: {changed}")
@@ -97,7 +78,7 @@ def test_R03_C11_sync_now_against_a_failing_autotask_changes_nothing_and_can_run
             assert "syncing" not in status.lower(), (
                 f"ST-01: after a failed sync now the status column still shows {status!r}, but no sync runs")
         w.clear_faults()
-        _no_crash(f"R-03: sync now of the {kind} after Autotask recovered",
+        no_crash(f"R-03: sync now of the {kind} after Autotask recovered",
                   lambda: w.adapter.sync_now(kind, target["id"]))
         got = w.record(kind, target["id"])
         assert got is not None and got["fields"][field] == "Changed in Autotask", (
@@ -132,7 +113,7 @@ def test_P11_R05_P03_a_push_failing_at_its_eligibility_check_and_its_retry(facto
                                                        "short_name": "DOC-1"}, via="api")
         psa = None
         if case != "first push":
-            _no_crash("P-05/P-06: the first save of a new organization", lambda: w.adapter.edit_and_save(
+            no_crash("P-05/P-06: the first save of a new organization", lambda: w.adapter.edit_and_save(
                 "organization", rid, {}))
             r = w.record("organization", rid)
             assert r["link"] and r["link"]["state"] == "enabled" and r["link"]["psa_id"] is not None, (
@@ -141,7 +122,7 @@ def test_P11_R05_P03_a_push_failing_at_its_eligibility_check_and_its_retry(facto
             w.at_update("Companies", psa, companyNumber="AT-77")  # changed in Autotask only
         w.fault({"method": "GET", "path": "Companies/entityInformation/fields", **_FAILURES[failure]})
         w.mark()
-        _no_crash(f"P-11: the save ({case}) whose push met the failure",
+        no_crash(f"P-11: the save ({case}) whose push met the failure",
                   lambda: w.adapter.edit_and_save("organization", rid, dict(_SAVES[case])))
         failed = _faulted(w)
         r = w.record("organization", rid)
@@ -152,12 +133,12 @@ def test_P11_R05_P03_a_push_failing_at_its_eligibility_check_and_its_retry(facto
             details = str(r["link"].get("error") or "")
             assert details, "R-05/P-11: the sync-error state shows no error details"
             if failure == "500":
-                assert MESSAGE in details, f"P-11/R-05: the error details {details!r} lack Autotask's message"
+                assert FAULT_MESSAGE in details, f"P-11/R-05: the error details {details!r} lack Autotask's message"
         if psa is not None and failed:
             assert w.at_get("Companies", psa)["companyName"] == "Fresh Org", (
                 "P-11: the failed push changed the company's name in Autotask")
         w.clear_faults()
-        _no_crash("R-05: the retry", lambda: w.adapter.edit_and_save("organization", rid, {}))
+        no_crash("R-05: the retry", lambda: w.adapter.edit_and_save("organization", rid, {}))
         r = w.record("organization", rid)
         assert r["link"] and r["link"]["state"] == "enabled" and r["link"]["psa_id"] is not None, (
             f"R-05: the retry once Autotask answers again left {r['link']}")

@@ -18,8 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.adapter import Refused
-from conformance.suites._common import checked, prop
+from conformance.suites._common import FAULT_MESSAGE, checked, no_crash, prop, record_snapshot
 from conformance.world import base_settings, world
 
 RULES = ["C-11", "C-12", "O-08", "ST-01", "R-03", "Q24"]
@@ -28,35 +27,26 @@ _ONE = {"companies": [{"id": 1001, "name": "Contoso", "type": 1}],
         "contacts": [{"id": 30001, "company": 1001, "first": "Ann", "last": "Lee", "title": "CEO"}],
         "cis": [], "locations": [], "tickets": [], "docs": []}
 
-MESSAGE = "Autotask could not process the request (kit failure)"
 
 # C-11's credential and permission failures, on every request of the tenant
 _CREDENTIAL: dict[str, dict[str, Any]] = {
-    "401": {"status": 401, "body": {"errors": [MESSAGE]}},
-    "403": {"status": 403, "body": {"errors": [MESSAGE]}},
+    "401": {"status": 401, "body": {"errors": [FAULT_MESSAGE]}},
+    "403": {"status": 403, "body": {"errors": [FAULT_MESSAGE]}},
 }
 # what the next pass meets: the same kind of failure, or another Autotask failure (O-08)
 _NEXT: dict[str, dict[str, Any]] = {**_CREDENTIAL,
-                                    "500": {"entity": "Companies", "status": 500, "body": {"errors": [MESSAGE]}},
+                                    "500": {"entity": "Companies", "status": 500, "body": {"errors": [FAULT_MESSAGE]}},
                                     "dropped": {"entity": "Companies", "drop": True}}
-
-
-def _snapshot(w: Any) -> dict[tuple[str, Any], tuple[Any, ...]]:
-    return {(k, r["id"]): (repr(sorted(r["fields"].items())), repr(r["link"]), repr(sorted(r["unmapped"].items())))
-            for k, rs in w.all_records().items() for r in rs}
 
 
 def _failed_pass(w: Any, what: str, before: dict[tuple[str, Any], tuple[Any, ...]]) -> None:
     """One pass that meets an Autotask failure: reported, not raised (C-11), nothing changed (C-11, O-08), the
     status column not left at "Syncing…" (ST-01)."""
-    try:
-        res = w.adapter.run_pass(True)
-    except Exception as exc:  # noqa: BLE001 - the verdict: a crash, reported with the rule it breaks
-        raise AssertionError(f"C-11: the {what} crashed on an Autotask failure instead of being reported as a failed "
-                             f"sync: {type(exc).__name__}: {exc}") from exc
+    res = no_crash(f"C-11: the {what}", lambda: w.adapter.run_pass(True),
+                   instead="being reported as a failed sync", refusal_ok=False)
     assert not res.get("ok"), f"C-11: the {what} met an Autotask failure on every request but reports success: {res}"
     assert res.get("error"), f"C-11: the {what} failed but reports no error: {res}"
-    after = _snapshot(w)
+    after = record_snapshot(w)
     changed = sorted(str(k) for k in after if after[k] != before.get(k))
     assert not changed and after.keys() == before.keys(), f"C-11/O-08: the {what} changed records: {changed}"
     if "status_log" in w.adapter.capabilities:
@@ -79,7 +69,7 @@ def test_C11_a_failure_right_after_a_credential_failure_is_reported_not_a_crash(
         w.pass_ok()
         target = w.must_link("contact", 30001)
         w.at_update("Contacts", 30001, title="Changed in Autotask")
-        before = _snapshot(w)
+        before = record_snapshot(w)
         w.fault(dict(_CREDENTIAL[first]))
         _failed_pass(w, f"pass under a {first} failure", before)
         w.clear_faults()
@@ -89,15 +79,9 @@ def test_C11_a_failure_right_after_a_credential_failure_is_reported_not_a_crash(
             w.clear_faults()
             w.fault(dict(_CREDENTIAL[first]))
             _failed_pass(w, f"pass under a {first} failure again", before)
-            try:
-                w.adapter.sync_now("contact", target["id"])
-            except Refused:
-                pass
-            except Exception as exc:  # noqa: BLE001 - the verdict: a crash, reported with the rule it breaks
-                raise AssertionError(f"C-11/R-03: sync now right after a {first} failure crashed while Autotask "
-                                     f"still fails instead of ending as a failed sync: {type(exc).__name__}: {exc}"
-                                     ) from exc
-            after = _snapshot(w)
+            no_crash(f"C-11/R-03: sync now right after a {first} failure, Autotask still failing,",
+                     lambda: w.adapter.sync_now("contact", target["id"]), instead="ending as a failed sync")
+            after = record_snapshot(w)
             changed = sorted(str(k) for k in after if after[k] != before.get(k))
             assert not changed, f"C-11/R-03: sync now under a {first} failure changed records: {changed}"
     checked()

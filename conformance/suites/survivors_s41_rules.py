@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.suites._common import checked, prop, save
+from conformance.suites._common import checked, no_crash, prop, save
 from conformance.world import base_settings, world
 
 RULES = ["§3.4", "P-02", "P-11"]
@@ -37,11 +37,8 @@ def test_P02_a_location_whose_country_is_cleared_pushes_the_blank_country(factor
         changes: dict[str, Any] = {"country": None}
         if city is not None:
             changes["city"] = city
-        try:
-            save(w, "location", r["id"], changes)
-        except Exception as exc:  # noqa: BLE001 - the verdict: a crash, reported with the rule it breaks
-            raise AssertionError(f"P-02: saving the cleared Country of a linked location crashed instead of pushing "
-                                 f"it: {type(exc).__name__}: {exc}") from exc
+        no_crash("P-02: saving the cleared Country of a linked location", lambda: save(w, "location", r["id"], changes),
+                 instead="pushing it", refusal_ok=False)
         after = w.record("location", r["id"])
         assert after is not None and after["link"] and after["link"]["state"] == "enabled", (
             f"P-02/P-11: clearing the Country of a linked location left it {after and after['link']}")
